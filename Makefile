@@ -1,0 +1,53 @@
+# rivet — an ELF linker in Go.
+#   make demo     build rivet, link an example C program with it through gcc, run it
+#   make test     install the test toolchain when missing (apt-get), then run every test
+#   make install  install rivet, ld.rivet and libexec/rivet/ld under PREFIX
+#   make bench    link-speed benchmark against ld.bfd, gold, lld and mold
+
+PREFIX ?= /usr/local
+GO ?= go
+OUT := out
+BIN := $(OUT)/bin/rivet
+
+.PHONY: all build demo test unit e2e fuzz-seeds toolchain install bench clean vet
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/rivet
+	ln -sf rivet $(OUT)/bin/ld.rivet
+	mkdir -p $(OUT)/libexec/rivet
+	ln -sf ../../bin/rivet $(OUT)/libexec/rivet/ld
+
+demo: build
+	@mkdir -p $(OUT)/demo
+	gcc -O2 -B$(OUT)/libexec/rivet/ examples/demo.c -o $(OUT)/demo/demo
+	@echo "--- linked by: $$(readelf -p .comment $(OUT)/demo/demo >/dev/null 2>&1; $(BIN) --version)"
+	$(OUT)/demo/demo
+
+toolchain:
+	@bash scripts/install-toolchain.sh
+
+vet:
+	$(GO) vet ./...
+
+unit:
+	$(GO) test -count=1 ./internal/... ./cmd/...
+
+e2e: build
+	$(GO) test -count=1 -timeout 30m ./tests/...
+
+test: toolchain build vet
+	$(GO) test -count=1 -timeout 40m ./...
+
+install: build
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/libexec/rivet
+	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/rivet
+	ln -sf rivet $(DESTDIR)$(PREFIX)/bin/ld.rivet
+	ln -sf ../../bin/rivet $(DESTDIR)$(PREFIX)/libexec/rivet/ld
+
+bench: build
+	bash ../shared/bench/run.sh $(CURDIR)/$(BIN)
+
+clean:
+	rm -rf $(OUT)

@@ -1,0 +1,215 @@
+package x86_64
+
+import (
+	"bytes"
+	"encoding/hex"
+
+	"github.com/rivet-linker/rivet/internal/elfio"
+	"github.com/rivet-linker/rivet/internal/reloc"
+)
+
+// Each rewrite here checks the bytes it expects before it changes anything,
+// and names the place when the compiler emitted something else. Offsets are
+// those of the relocated field; instruction bytes precede it.
+
+// expect checks that sec[start:start+len(want)] equals want.
+func expect(sec []byte, r *reloc.RelaArgs, start int64, want []byte, what string) error {
+	if start < 0 || start+int64(len(want)) > int64(len(sec)) ||
+		!bytes.Equal(sec[start:start+int64(len(want))], want) {
+		got := ""
+		if start >= 0 && start < int64(len(sec)) {
+			end := min(start+int64(len(want)), int64(len(sec)))
+			got = hex.EncodeToString(sec[start:end])
+		}
+		return siteErr(r, "%s: expected instruction bytes %s, found %q", what, hex.EncodeToString(want), got)
+	}
+	return nil
+}
+
+// CanRelaxGOT implements reloc.Arch. GOTPCRELX allows mov -> lea and
+// call/jmp *mem -> direct; REX_GOTPCRELX the mov form.
+func (*Arch) CanRelaxGOT(t uint32, data []byte, off uint64, nonPIC bool) bool {
+	if off < 2 || off+4 > uint64(len(data)) {
+		return false
+	}
+	op, modrm := data[off-2], data[off-1]
+	if op == 0x8b && modrm&0xc7 == 0x05 {
+		return true // mov foo@GOTPCREL(%rip), %reg
+	}
+	if relocs[t].Name == "R_X86_64_GOTPCRELX" && op == 0xff && (modrm == 0x15 || modrm == 0x25) {
+		return true // call/jmp *foo@GOTPCREL(%rip)
+	}
+	return false
+}
+
+// relaxGOTPCRelX rewrites a GOT load to a direct reference (psABI B.2):
+//
+//	mov foo@GOTPCREL(%rip), %reg  ->  lea foo(%rip), %reg
+//	call *foo@GOTPCREL(%rip)      ->  addr32 call foo
+//	jmp *foo@GOTPCREL(%rip)       ->  nop; jmp foo
+//
+// The 32-bit field stays where it was, so the caller writes S + A - P.
+func relaxGOTPCRelX(sec []byte, r *reloc.RelaArgs) error {
+	off := int64(r.Offset)
+	if off < 2 {
+		return siteErr(r, "%s: no room for the instruction before the relocation", r.Info.Name)
+	}
+	op, modrm := sec[off-2], sec[off-1]
+	switch {
+	case op == 0x8b && modrm&0xc7 == 0x05:
+		sec[off-2] = 0x8d
+	case op == 0xff && modrm == 0x15:
+		sec[off-2], sec[off-1] = 0x67, 0xe8
+	case op == 0xff && modrm == 0x25:
+		sec[off-2], sec[off-1] = 0x90, 0xe9
+	default:
+		return siteErr(r, "%s: cannot relax instruction %02x %02x", r.Info.Name, op, modrm)
+	}
+	return nil
+}
+
+// The general-dynamic sequence (16 bytes from off-4):
+//
+//	66 48 8d 3d <x@tlsgd>     data16 lea x@tlsgd(%rip), %rdi
+//	66 66 48 e8 <__tls_get_addr@plt>  data16 data16 rex.W call __tls_get_addr
+//
+// or, with -fno-plt, the call is `66 48 ff 15 <GOTPCRELX>` (also 16 bytes).
+var gdLea = []byte{0x66, 0x48, 0x8d, 0x3d}
+
+func checkGDCall(sec []byte, r *reloc.RelaArgs) error {
+	off := int64(r.Offset)
+	if off+12 <= int64(len(sec)) {
+		c := sec[off+4 : off+8]
+		if bytes.Equal(c, []byte{0x66, 0x66, 0x48, 0xe8}) || bytes.Equal(c, []byte{0x66, 0x48, 0xff, 0x15}) {
+			return nil
+		}
+	}
+	return expect(sec, r, off+4, []byte{0x66, 0x66, 0x48, 0xe8}, "TLSGD not followed by call __tls_get_addr")
+}
+
+// relaxGDToLE: the variable is in the executable's own TLS block.
+//
+//	mov %fs:0, %rax; lea x@tpoff(%rax), %rax
+func relaxGDToLE(sec []byte, r *reloc.RelaArgs, v *reloc.Values) error {
+	off := int64(r.Offset)
+	if err := expect(sec, r, off-4, gdLea, "TLSGD"); err != nil {
+		return err
+	}
+	if err := checkGDCall(sec, r); err != nil {
+		return err
+	}
+	copy(sec[off-4:], []byte{0x64, 0x48, 0x8b, 0x04, 0x25, 0, 0, 0, 0, 0x48, 0x8d, 0x80, 0, 0, 0, 0})
+	// A is the PC-relative bias (-4) of the original field, not part of
+	// the variable's offset.
+	return putS32(sec, r, off+8, v.TP+4)
+}
+
+// relaxGDToIE: the variable lives in another module loaded at start-up.
+//
+//	mov %fs:0, %rax; add x@gottpoff(%rip), %rax
+func relaxGDToIE(sec []byte, r *reloc.RelaArgs, v *reloc.Values) error {
+	off := int64(r.Offset)
+	if err := expect(sec, r, off-4, gdLea, "TLSGD"); err != nil {
+		return err
+	}
+	if err := checkGDCall(sec, r); err != nil {
+		return err
+	}
+	copy(sec[off-4:], []byte{0x64, 0x48, 0x8b, 0x04, 0x25, 0, 0, 0, 0, 0x48, 0x03, 0x05, 0, 0, 0, 0})
+	// The field is now at off+8 and is relative to its own end (off+12).
+	pc := v.P + 8 + 4
+	return putS32(sec, r, off+8, int64(v.G-pc))
+}
+
+// relaxLDToLE: the module is the executable.
+//
+//	48 8d 3d <x@tlsld>; e8 <call>       (12 bytes from off-3)
+//	-> 66 66 66 64 48 8b 04 25 00 00 00 00   mov %fs:0, %rax
+//
+// with -fno-plt the call is ff 15 <GOTPCRELX> (13 bytes): one more nop.
+func relaxLDToLE(sec []byte, r *reloc.RelaArgs) error {
+	off := int64(r.Offset)
+	if err := expect(sec, r, off-3, []byte{0x48, 0x8d, 0x3d}, "TLSLD"); err != nil {
+		return err
+	}
+	le := []byte{0x66, 0x66, 0x66, 0x64, 0x48, 0x8b, 0x04, 0x25, 0, 0, 0, 0}
+	switch {
+	case off+5 <= int64(len(sec)) && sec[off+4] == 0xe8:
+		copy(sec[off-3:], le)
+	case off+6 <= int64(len(sec)) && sec[off+4] == 0xff && sec[off+5] == 0x15:
+		copy(sec[off-3:], le)
+		sec[off+9] = 0x90
+	default:
+		return expect(sec, r, off+4, []byte{0xe8}, "TLSLD not followed by call __tls_get_addr")
+	}
+	return nil
+}
+
+// relaxIEToLE rewrites an initial-exec load to an immediate:
+//
+//	mov x@gottpoff(%rip), %reg  ->  mov $x@tpoff, %reg
+//	add x@gottpoff(%rip), %reg  ->  add $x@tpoff, %reg
+//
+// REX.R (the register's high bit, 0x4c) moves to REX.B (0x49) because the
+// register moves from ModRM.reg to ModRM.rm.
+func relaxIEToLE(sec []byte, r *reloc.RelaArgs, v *reloc.Values) error {
+	off := int64(r.Offset)
+	if off < 3 {
+		return siteErr(r, "GOTTPOFF: no room for the instruction before the relocation")
+	}
+	rex, op, modrm := sec[off-3], sec[off-2], sec[off-1]
+	if rex&0xfb != 0x48 || modrm&0xc7 != 0x05 || (op != 0x8b && op != 0x03) {
+		return siteErr(r, "GOTTPOFF: expected mov or add from x@gottpoff(%%rip), found %02x %02x %02x", rex, op, modrm)
+	}
+	reg := (modrm >> 3) & 7
+	if rex&0x04 != 0 {
+		sec[off-3] = 0x49
+	} else {
+		sec[off-3] = 0x48
+	}
+	if op == 0x8b {
+		sec[off-2] = 0xc7
+	} else {
+		sec[off-2] = 0x81
+	}
+	sec[off-1] = 0xc0 | reg
+	return putS32(sec, r, off, v.TP+4)
+}
+
+// relaxTLSDescToLE: lea x@tlsdesc(%rip), %rax -> mov $x@tpoff, %rax.
+func relaxTLSDescToLE(sec []byte, r *reloc.RelaArgs, v *reloc.Values) error {
+	off := int64(r.Offset)
+	if err := expect(sec, r, off-3, []byte{0x48, 0x8d, 0x05}, "GOTPC32_TLSDESC"); err != nil {
+		return err
+	}
+	copy(sec[off-3:], []byte{0x48, 0xc7, 0xc0})
+	return putS32(sec, r, off, v.TP+4)
+}
+
+// relaxTLSDescToIE: lea x@tlsdesc(%rip), %rax -> mov x@gottpoff(%rip), %rax.
+func relaxTLSDescToIE(sec []byte, r *reloc.RelaArgs, v *reloc.Values) error {
+	off := int64(r.Offset)
+	if err := expect(sec, r, off-3, []byte{0x48, 0x8d, 0x05}, "GOTPC32_TLSDESC"); err != nil {
+		return err
+	}
+	sec[off-2] = 0x8b
+	return putS32(sec, r, off, int64(v.G+uint64(v.A)-v.P))
+}
+
+// relaxTLSDescCall: call *x@tlscall(%rax) -> xchg %ax, %ax (2-byte nop).
+func relaxTLSDescCall(sec []byte, r *reloc.RelaArgs) error {
+	off := int64(r.Offset)
+	if err := expect(sec, r, off, []byte{0xff, 0x10}, "TLSDESC_CALL"); err != nil {
+		return err
+	}
+	sec[off], sec[off+1] = 0x66, 0x90
+	return nil
+}
+
+func putS32(sec []byte, r *reloc.RelaArgs, at int64, v int64) error {
+	if v != int64(int32(v)) {
+		return rangeErr(r, v, -1<<31, 1<<31-1)
+	}
+	elfio.Put32(sec[at:], uint32(int32(v)))
+	return nil
+}

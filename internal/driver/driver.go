@@ -1,0 +1,72 @@
+// Package driver turns argv into a link: it parses options, picks the
+// architecture and runs the linker. It is all cmd/rivet does.
+package driver
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/rivet-linker/rivet/internal/arch/x86_64"
+	"github.com/rivet-linker/rivet/internal/link"
+	"github.com/rivet-linker/rivet/internal/options"
+	"github.com/rivet-linker/rivet/internal/reloc"
+)
+
+// Version is rivet's version.
+const Version = "0.1.0"
+
+// Main runs rivet with argv and returns the exit status.
+func Main(argv []string, stdout, stderr io.Writer) int {
+	cfg, err := options.Parse(argv[1:])
+	if err != nil {
+		fmt.Fprintf(stderr, "rivet: error: %v\n", err)
+		return 1
+	}
+	if cfg.Help {
+		fmt.Fprintf(stdout, "Usage: rivet [options] file...\n%s", options.Usage())
+		return 0
+	}
+	if cfg.Version {
+		fmt.Fprintf(stdout, "rivet %s (compatible with GNU linkers)\n", Version)
+		if cfg.VersionOnly || len(cfg.Inputs) == 0 {
+			return 0
+		}
+	}
+	if cfg.PrintRelocTable {
+		fmt.Fprint(stdout, reloc.PrintTable())
+		return 0
+	}
+	if cfg.PrintTLSTable {
+		fmt.Fprint(stdout, reloc.PrintTLSTable())
+		return 0
+	}
+	arch, err := pickArch(cfg)
+	if err != nil {
+		fmt.Fprintf(stderr, "rivet: error: %v\n", err)
+		return 1
+	}
+	if len(cfg.Inputs) == 0 {
+		fmt.Fprintf(stderr, "rivet: error: no input files\n")
+		return 1
+	}
+	if len(cfg.Scripts) > 0 {
+		fmt.Fprintf(stderr, "rivet: error: linker scripts (-T %s) are not supported yet\n", cfg.Scripts[0])
+		return 1
+	}
+	l := link.New(cfg, arch, stdout, stderr)
+	if err := l.Run(); err != nil {
+		return 1
+	}
+	return 0
+}
+
+// pickArch chooses the architecture from -m (only x86-64 exists so far).
+func pickArch(cfg *options.Config) (reloc.Arch, error) {
+	switch m := cfg.Emulation; {
+	case m == "" || m == "elf_x86_64" || strings.HasPrefix(m, "elf_x86_64"):
+		return x86_64.New(), nil
+	default:
+		return nil, fmt.Errorf("unsupported emulation: %s (rivet supports elf_x86_64)", m)
+	}
+}

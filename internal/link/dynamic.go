@@ -1,0 +1,524 @@
+package link
+
+import (
+	"debug/elf"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/rivet-linker/rivet/internal/elfio"
+	"github.com/rivet-linker/rivet/internal/reloc"
+)
+
+// mergeProperties ANDs the x86 feature bits (IBT, SHSTK) of all inputs:
+// the output claims a feature only when every object has it.
+func (l *Linker) mergeProperties() {
+	const gnuPropX86Feature1And = 0xc0000002
+	sy := &l.synth
+	first := true
+	var and uint32
+	for _, f := range l.objects {
+		if len(f.sections) == 0 && f.symtab == nil {
+			continue
+		}
+		var v uint32
+		if f.hasProps {
+			v = readX86Feature(f.props, gnuPropX86Feature1And)
+		}
+		if first {
+			and, first = v, false
+		} else {
+			and &= v
+		}
+	}
+	// rivet's PLT has no ENDBR64: an IBT claim would be false.
+	if len(l.synth.pltSyms)+len(l.synth.ipltSyms) > 0 || l.anyPLTNeeded() {
+		and &^= 1
+	}
+	if !first && and != 0 {
+		sy.propAnd, sy.hasProp = and, true
+	}
+}
+
+func (l *Linker) anyPLTNeeded() bool {
+	for i := range l.syms {
+		if l.syms[i].flags&needPLT != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// readX86Feature finds a property in a .note.gnu.property section.
+func readX86Feature(d []byte, typ uint32) uint32 {
+	for len(d) >= 12 {
+		namesz, descsz, ntype := elfio.U32(d), elfio.U32(d[4:]), elfio.U32(d[8:])
+		nameEnd := 12 + (uint64(namesz)+3)&^3
+		descEnd := nameEnd + (uint64(descsz)+7)&^7
+		if nameEnd > uint64(len(d)) || nameEnd+uint64(descsz) > uint64(len(d)) {
+			return 0
+		}
+		if ntype == 5 { // NT_GNU_PROPERTY_TYPE_0
+			p := d[nameEnd : nameEnd+uint64(descsz)]
+			for len(p) >= 8 {
+				pt, psz := elfio.U32(p), elfio.U32(p[4:])
+				if uint64(psz)+8 > uint64(len(p)) {
+					break
+				}
+				if pt == typ && psz >= 4 {
+					return elfio.U32(p[8:])
+				}
+				step := (8 + uint64(psz) + 7) &^ 7
+				if step > uint64(len(p)) {
+					break
+				}
+				p = p[step:]
+			}
+		}
+		if descEnd > uint64(len(d)) {
+			return 0
+		}
+		d = d[descEnd:]
+	}
+	return 0
+}
+
+// allocateCopies reserves .bss space for copy-relocated data and makes
+// every alias of the copied symbol in its library point at the copy.
+func (l *Linker) allocateCopies() {
+	sy := &l.synth
+	type key struct {
+		f   *File
+		val uint64
+	}
+	done := map[key]*Section{}
+	var extra []SymID
+	for _, id := range sy.copySyms {
+		s := &l.syms[id]
+		k := key{s.file, s.value}
+		if sec, ok := done[k]; ok {
+			s.copySec, s.sec = nil, sec
+			continue
+		}
+		sec := &Section{file: l.internalFile(), name: ".bss", alive: true}
+		sec.shdr.Type, sec.shdr.Flags = shtNobits, shfAlloc|shfWrite
+		sec.shdr.Size = s.size
+		sec.shdr.Addralign = copyAlign(s.file, s.value)
+		l.internal.sections = append(l.internal.sections, sec)
+		done[k] = sec
+		l.placeInternal(sec)
+		s.sec = sec
+		// Aliases: other names for the same object in the same library.
+		f := s.file
+		n := len(f.dynsym) / elfio.SymSize
+		for i := 1; i < n; i++ {
+			es := elfio.ReadSym(f.dynsym, i)
+			if es.Value != s.value || es.Shndx == shnUndef || es.Bind() == uint8(elf.STB_LOCAL) {
+				continue
+			}
+			aid, ok := l.symMap[elfio.CString(f.dynstr, es.Name)]
+			if !ok || aid == id {
+				continue
+			}
+			a := &l.syms[aid]
+			if a.state == stShared && a.file == f && a.flags&needCopy == 0 {
+				a.flags |= needCopy | needDynSym
+				a.sec = sec
+				extra = append(extra, aid)
+			}
+		}
+	}
+	_ = extra // aliases get no COPY relocation of their own; they only share the address
+}
+
+// copyAlign: the alignment of the library's section holding the data,
+// reduced to what the symbol's address actually has.
+func copyAlign(f *File, val uint64) uint64 {
+	aln := uint64(1)
+	if f.elf != nil {
+		for _, sh := range f.elf.Sections {
+			if sh.Flags&shfAlloc != 0 && sh.Addr <= val && val < sh.Addr+sh.Size {
+				aln = max(sh.Addralign, 1)
+				break
+			}
+		}
+	}
+	for aln > 1 && val%aln != 0 {
+		aln /= 2
+	}
+	return aln
+}
+
+// placeInternal adds a late internal section to its output section.
+func (l *Linker) placeInternal(sec *Section) {
+	name := outputName(sec.name, sec.shdr.Flags)
+	for _, o := range l.outSecs {
+		if o.name == name && o.synth == synNone {
+			sec.out = o
+			o.members = append(o.members, sec)
+			if sec.shdr.Addralign > o.shdr.Addralign {
+				o.shdr.Addralign = sec.shdr.Addralign
+			}
+			return
+		}
+	}
+	o := &OutSection{name: name}
+	o.shdr = sec.shdr
+	o.shdr.Size = 0
+	o.rank = rankOf(name, o.shdr.Type, o.shdr.Flags)
+	o.members = []*Section{sec}
+	sec.out = o
+	l.outSecs = append(l.outSecs, o)
+}
+
+// collectDynSyms decides .dynsym's contents: imports first, then the
+// hashed (defined) symbols sorted by GNU hash bucket.
+func (l *Linker) collectDynSyms() {
+	sy := &l.synth
+	var imports, defs []SymID
+	for _, id := range l.globalIDs() {
+		s := &l.syms[id]
+		switch {
+		case s.exported:
+			defs = append(defs, id)
+		case s.flags&needDynSym != 0 && (s.flags&(needCopy|needCanonPLT) != 0):
+			defs = append(defs, id)
+		case s.flags&needDynSym != 0:
+			imports = append(imports, id)
+		}
+	}
+	nb := uint32(len(defs)/4) + 1
+	sy.gnuBuckets = nb
+	sy.gnuBloom = 1
+	for sy.gnuBloom*64 < uint32(len(defs))*12/8 {
+		sy.gnuBloom *= 2
+	}
+	sort.SliceStable(defs, func(i, j int) bool {
+		return gnuHash(l.syms[defs[i]].Name)%nb < gnuHash(l.syms[defs[j]].Name)%nb
+	})
+	sy.dynSyms = append(imports, defs...)
+	sy.hashed = len(imports) + 1
+	for i, id := range sy.dynSyms {
+		l.syms[id].dynIdx = int32(i + 1)
+		sy.dynstrB.add(l.syms[id].Name)
+	}
+}
+
+func gnuHash(s string) uint32 {
+	h := uint32(5381)
+	for i := 0; i < len(s); i++ {
+		h = h*33 + uint32(s[i])
+	}
+	return h
+}
+
+func sysvHash(s string) uint32 {
+	var h uint32
+	for i := 0; i < len(s); i++ {
+		h = h<<4 + uint32(s[i])
+		g := h & 0xf0000000
+		if g != 0 {
+			h ^= g >> 24
+		}
+		h &^= g
+	}
+	return h
+}
+
+func sysvBuckets(n uint64) uint64 {
+	if n < 3 {
+		return 1
+	}
+	return n/2 + 1
+}
+
+func (l *Linker) gnuHashSize() uint64 {
+	sy := &l.synth
+	ndef := uint64(len(sy.dynSyms) + 1 - sy.hashed)
+	return 16 + 8*uint64(sy.gnuBloom) + 4*uint64(sy.gnuBuckets) + 4*ndef
+}
+
+// buildVersions prepares .gnu.version_d (from the version script) and
+// .gnu.version_r (from the versions of library symbols we import).
+func (l *Linker) buildVersions() {
+	sy := &l.synth
+	a := uint64(shfAlloc)
+	if len(l.verDefs) > 0 {
+		sy.verdef = l.newSynth(".gnu.version_d", uint32(elf.SHT_GNU_VERDEF), a, 4, synVerdef)
+		sy.verdef.size = uint64(len(l.verDefs)+1) * (20 + 8)
+		base := l.cfg.Soname
+		if base == "" {
+			base = filepath.Base(l.cfg.Output)
+		}
+		sy.dynstrB.add(base)
+		for _, v := range l.verDefs {
+			sy.dynstrB.add(v)
+		}
+	}
+	next := uint16(len(l.verDefs) + 2)
+	if len(l.verDefs) == 0 {
+		next = 2
+	}
+	sy.verneedIdx = map[*File]map[uint16]uint16{}
+	for _, id := range sy.dynSyms {
+		s := &l.syms[id]
+		if s.state != stShared || s.verIdx <= 1 || int(s.verIdx) >= len(s.file.verNames) {
+			continue
+		}
+		m := sy.verneedIdx[s.file]
+		if m == nil {
+			m = map[uint16]uint16{}
+			sy.verneedIdx[s.file] = m
+			sy.verneedList = append(sy.verneedList, verneedFile{file: s.file})
+		}
+		if _, ok := m[s.verIdx]; !ok {
+			m[s.verIdx] = next
+			for i := range sy.verneedList {
+				if sy.verneedList[i].file == s.file {
+					sy.verneedList[i].vers = append(sy.verneedList[i].vers, verneedVer{s.file.verNames[s.verIdx], next})
+				}
+			}
+			next++
+		}
+	}
+	if len(sy.verneedList) > 0 {
+		sy.verneed = l.newSynth(".gnu.version_r", uint32(elf.SHT_GNU_VERNEED), a, 4, synVerneed)
+		var sz uint64
+		for _, vf := range sy.verneedList {
+			sy.dynstrB.add(vf.file.soname)
+			sz += 16 + 16*uint64(len(vf.vers))
+			for _, v := range vf.vers {
+				sy.dynstrB.add(v.name)
+			}
+		}
+		sy.verneed.size = sz
+	}
+}
+
+// dynEntry is one .dynamic entry; val is computed after layout.
+type dynEntry struct {
+	tag int64
+	val func() uint64
+}
+
+func (l *Linker) buildDynamic() {
+	sy := &l.synth
+	var ents []dynEntry
+	add := func(tag elf.DynTag, val func() uint64) { ents = append(ents, dynEntry{int64(tag), val}) }
+	constant := func(v uint64) func() uint64 { return func() uint64 { return v } }
+	if !l.isStatic {
+		for _, f := range l.sharedFiles {
+			if f.needed {
+				off := uint64(sy.dynstrB.add(f.soname))
+				add(elf.DT_NEEDED, constant(off))
+				sy.needed = append(sy.needed, f)
+			}
+		}
+	}
+	if l.cfg.Soname != "" {
+		add(elf.DT_SONAME, constant(uint64(sy.dynstrB.add(l.cfg.Soname))))
+	}
+	if len(l.cfg.Rpath) > 0 {
+		rp := uint64(sy.dynstrB.add(strings.Join(l.cfg.Rpath, ":")))
+		if l.cfg.EnableNewDtags {
+			add(elf.DT_RUNPATH, constant(rp))
+		} else {
+			add(elf.DT_RPATH, constant(rp))
+		}
+	}
+	if id, ok := l.symMap[l.cfg.Init]; ok && l.cfg.Init != "" && l.syms[id].state == stDefined {
+		add(elf.DT_INIT, func() uint64 { return l.symAddr(&l.syms[id]) })
+	}
+	if id, ok := l.symMap[l.cfg.Fini]; ok && l.cfg.Fini != "" && l.syms[id].state == stDefined {
+		add(elf.DT_FINI, func() uint64 { return l.symAddr(&l.syms[id]) })
+	}
+	for _, p := range []struct {
+		name      string
+		tag, size elf.DynTag
+	}{{".preinit_array", elf.DT_PREINIT_ARRAY, elf.DT_PREINIT_ARRAYSZ}, {".init_array", elf.DT_INIT_ARRAY, elf.DT_INIT_ARRAYSZ}, {".fini_array", elf.DT_FINI_ARRAY, elf.DT_FINI_ARRAYSZ}} {
+		o := l.findOut(p.name)
+		if o == nil || (p.name == ".preinit_array" && l.out == reloc.OutShared) {
+			continue
+		}
+		add(p.tag, func() uint64 { return o.addr })
+		add(p.size, func() uint64 { return o.size })
+	}
+	secAddr := func(o **OutSection) func() uint64 { return func() uint64 { return (*o).addr } }
+	secSize := func(o **OutSection) func() uint64 { return func() uint64 { return (*o).size } }
+	if sy.hash != nil {
+		add(elf.DT_HASH, secAddr(&sy.hash))
+	}
+	if sy.gnuHash != nil {
+		add(elf.DT_GNU_HASH, secAddr(&sy.gnuHash))
+	}
+	add(elf.DT_STRTAB, secAddr(&sy.dynstr))
+	add(elf.DT_SYMTAB, secAddr(&sy.dynsym))
+	add(elf.DT_STRSZ, secSize(&sy.dynstr))
+	add(elf.DT_SYMENT, constant(elfio.SymSize))
+	if l.out != reloc.OutShared && !l.isStatic {
+		add(elf.DT_DEBUG, constant(0))
+	}
+	if len(sy.pltSyms)+len(sy.ipltSyms) > 0 {
+		add(elf.DT_PLTGOT, secAddr(&sy.gotPlt))
+		add(elf.DT_PLTRELSZ, func() uint64 { return sy.relaPlt.size })
+		add(elf.DT_PLTREL, constant(uint64(elf.DT_RELA)))
+		add(elf.DT_JMPREL, func() uint64 { return sy.relaPlt.addr })
+	}
+	relaIdx := len(ents)
+	_ = relaIdx
+	add(elf.DT_RELA, func() uint64 {
+		if sy.relaDyn == nil {
+			return 0
+		}
+		return sy.relaDyn.addr
+	})
+	add(elf.DT_RELASZ, func() uint64 {
+		if sy.relaDyn == nil {
+			return 0
+		}
+		return sy.relaDyn.size
+	})
+	add(elf.DT_RELAENT, constant(elfio.RelaSize))
+	if l.synth.verdef != nil {
+		add(elf.DT_VERDEF, secAddr(&sy.verdef))
+		add(elf.DT_VERDEFNUM, constant(uint64(len(l.verDefs)+1)))
+	}
+	if len(sy.verneedList) > 0 {
+		add(elf.DT_VERNEED, secAddr(&sy.verneed))
+		add(elf.DT_VERNEEDNUM, constant(uint64(len(sy.verneedList))))
+	}
+	if sy.verneed != nil || sy.verdef != nil {
+		add(elf.DT_VERSYM, secAddr(&sy.versym))
+	}
+	var flags, flags1 uint64
+	if l.cfg.ZNow {
+		flags |= uint64(elf.DF_BIND_NOW)
+		flags1 |= uint64(elf.DF_1_NOW)
+	}
+	if l.staticTLS {
+		flags |= uint64(elf.DF_STATIC_TLS)
+	}
+	if l.textRel {
+		flags |= uint64(elf.DF_TEXTREL)
+		add(elf.DT_TEXTREL, constant(0))
+	}
+	if l.cfg.Bsymbolic && l.out == reloc.OutShared {
+		flags |= uint64(elf.DF_SYMBOLIC)
+	}
+	if l.cfg.ZOrigin {
+		flags |= uint64(elf.DF_ORIGIN)
+		flags1 |= uint64(elf.DF_1_ORIGIN)
+	}
+	if l.out == reloc.OutPIE {
+		flags1 |= uint64(elf.DF_1_PIE)
+	}
+	if l.cfg.ZNodelete {
+		flags1 |= uint64(elf.DF_1_NODELETE)
+	}
+	if l.cfg.ZInitfirst {
+		flags1 |= uint64(elf.DF_1_INITFIRST)
+	}
+	if l.cfg.ZNodlopen {
+		flags1 |= uint64(elf.DF_1_NOOPEN)
+	}
+	if l.cfg.ZInterpose {
+		flags1 |= uint64(elf.DF_1_INTERPOSE)
+	}
+	if flags != 0 {
+		add(elf.DT_FLAGS, constant(flags))
+	}
+	if flags1 != 0 {
+		add(elf.DT_FLAGS_1, constant(flags1))
+	}
+	add(elf.DT_NULL, constant(0))
+	l.dynEntries = ents
+	sy.dynamic = l.newSynth(".dynamic", shtDynamic, shfAlloc|shfWrite, 8, synDynamic)
+	sy.dynamic.shdr.Entsize = 16
+	sy.dynamic.size = uint64(len(ents)) * 16
+}
+
+func (l *Linker) findOut(name string) *OutSection {
+	for _, o := range l.outSecs {
+		if o.name == name {
+			return o
+		}
+	}
+	return nil
+}
+
+type symtabEntry struct {
+	id   SymID
+	name uint32
+}
+
+// buildSymtab lists the symbols of .symtab: locals of live sections, then globals.
+func (l *Linker) buildSymtab() {
+	sy := &l.synth
+	for _, f := range l.objects {
+		if l.cfg.DiscardAll {
+			break
+		}
+		for i := 1; i < f.firstGlobal && i < len(f.syms); i++ {
+			s := &l.syms[f.syms[i]]
+			if s.typ == uint8(elf.STT_SECTION) || s.Name == "" || s.state != stDefined {
+				continue
+			}
+			if s.typ == uint8(elf.STT_FILE) {
+				continue
+			}
+			if s.sec != nil && (!s.sec.alive || (s.sec.out == nil && s.sec.merge == nil)) {
+				continue
+			}
+			if l.cfg.DiscardLocals && strings.HasPrefix(s.Name, ".L") {
+				continue
+			}
+			if strings.HasPrefix(s.Name, ".L") {
+				continue
+			}
+			sy.symtabSyms = append(sy.symtabSyms, symtabEntry{f.syms[i], sy.strtabB.add(s.Name)})
+		}
+	}
+	// Hidden and linker-internal globals become locals, as ld does.
+	for _, id := range l.globalIDs() {
+		s := &l.syms[id]
+		if !l.inSymtab(s) || !l.symtabLocal(s) {
+			continue
+		}
+		sy.symtabSyms = append(sy.symtabSyms, symtabEntry{id, sy.strtabB.add(s.Name)})
+	}
+	sy.symtabLocal = len(sy.symtabSyms) + 1
+	for _, id := range l.globalIDs() {
+		s := &l.syms[id]
+		if !l.inSymtab(s) || l.symtabLocal(s) {
+			continue
+		}
+		sy.symtabSyms = append(sy.symtabSyms, symtabEntry{id, sy.strtabB.add(l.symtabName(s))})
+	}
+	sy.strtabB.add("")
+}
+
+func (l *Linker) symtabName(s *Symbol) string {
+	if s.verName != "" && l.out == reloc.OutShared {
+		return s.Name
+	}
+	return s.Name
+}
+
+func (l *Linker) inSymtab(s *Symbol) bool {
+	switch s.state {
+	case stDefined:
+		return s.sec == nil || (s.sec.alive && (s.sec.out != nil || s.sec.merge != nil))
+	case stLinker:
+		return true
+	case stUndef, stShared:
+		return s.usedByReg || s.dynIdx > 0
+	}
+	return false
+}
+
+func (l *Linker) symtabLocal(s *Symbol) bool {
+	if s.state != stDefined && s.state != stLinker {
+		return false
+	}
+	return s.vis == uint8(elf.STV_HIDDEN) || s.vis == uint8(elf.STV_INTERNAL) || s.verLocal
+}

@@ -1,0 +1,261 @@
+package link
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/rivet-linker/rivet/internal/elfio"
+)
+
+// An .eh_frame input section is a sequence of CIE and FDE records. rivet
+// keeps the records whose FDE describes a live section, drops duplicate
+// CIEs, and lays the survivors out in one output .eh_frame; .eh_frame_hdr
+// gets one table entry per surviving FDE.
+
+type ehSection struct {
+	records []*ehRecord
+}
+
+type ehRecord struct {
+	sec      *Section
+	off      uint64 // within the input section
+	size     uint64 // including the length field
+	isCIE    bool
+	cie      *ehRecord // FDE: its CIE; CIE: the canonical copy (itself if unique)
+	relLo    int       // relocations [relLo, relHi) fall in this record
+	relHi    int
+	target   *Section // FDE: the section its pc_begin refers to
+	alive    bool
+	outOff   uint64
+	hasOut   bool
+	pcBegin  uint64 // FDE, after layout
+	cieUsers int
+}
+
+// parseEhFrames splits each .eh_frame into records and attaches each FDE
+// to the section it describes (for --gc-sections and discarding).
+func (l *Linker) parseEhFrames() {
+	for _, f := range l.objects {
+		for _, s := range f.ehFrames {
+			l.parseEhSection(f, s)
+		}
+	}
+}
+
+func (l *Linker) parseEhSection(f *File, s *Section) {
+	eh := &ehSection{}
+	s.eh = eh
+	d := s.data
+	nrel := len(s.relas) / elfio.RelaSize
+	// Relocations must be sorted by offset to be split among records.
+	for i := 1; i < nrel; i++ {
+		if elfio.ReadRela(s.relas, i).Offset < elfio.ReadRela(s.relas, i-1).Offset {
+			l.errorf("%s: .eh_frame relocations are not sorted by offset", f.name)
+			return
+		}
+	}
+	byOff := map[uint64]*ehRecord{}
+	ri := 0
+	for off := uint64(0); off < uint64(len(d)); {
+		if uint64(len(d))-off < 4 {
+			l.errorf("%s: truncated record at offset 0x%x", secLoc(s, off), off)
+			return
+		}
+		length := uint64(elfio.U32(d[off:]))
+		if length == 0 {
+			break // terminator
+		}
+		if length == 0xffffffff {
+			l.errorf("%s: 64-bit .eh_frame records are not supported", secLoc(s, off))
+			return
+		}
+		size := length + 4
+		if size > uint64(len(d))-off || length < 4 {
+			l.errorf("%s: record length 0x%x extends past the end of the section", secLoc(s, off), length)
+			return
+		}
+		id := elfio.U32(d[off+4:])
+		rec := &ehRecord{sec: s, off: off, size: size, isCIE: id == 0}
+		for ri < nrel && elfio.ReadRela(s.relas, ri).Offset < off {
+			ri++
+		}
+		rec.relLo = ri
+		for ri < nrel && elfio.ReadRela(s.relas, ri).Offset < off+size {
+			ri++
+		}
+		rec.relHi = ri
+		if rec.isCIE {
+			rec.cie = rec
+			byOff[off] = rec
+		} else {
+			cieOff := off + 4 - uint64(id)
+			cie, ok := byOff[cieOff]
+			if !ok || uint64(id) > off+4 {
+				l.errorf("%s: FDE points to no CIE", secLoc(s, off))
+				return
+			}
+			rec.cie = cie
+			if rec.relLo < rec.relHi {
+				r := elfio.ReadRela(s.relas, rec.relLo)
+				if r.Offset == off+8 && int(r.Sym) < len(f.syms) {
+					sym := &l.syms[f.syms[r.Sym]]
+					if sym.sec != nil && sym.sec.file == f {
+						rec.target = sym.sec
+						sym.sec.fdes = append(sym.sec.fdes, rec)
+					}
+				}
+			}
+		}
+		eh.records = append(eh.records, rec)
+		off += size
+	}
+}
+
+// finishEhFrames decides which records survive and where they go.
+func (l *Linker) finishEhFrames() (size uint64, fdes int) {
+	cies := map[string]*ehRecord{}
+	var key strings.Builder
+	for _, f := range l.objects {
+		for _, s := range f.ehFrames {
+			if s.eh == nil || !s.alive {
+				continue
+			}
+			for _, r := range s.eh.records {
+				if r.isCIE {
+					continue
+				}
+				r.alive = r.target != nil && r.target.alive && r.target.out != nil
+				if r.alive {
+					r.cie.cieUsers++
+				}
+			}
+			for _, r := range s.eh.records {
+				if !r.isCIE || r.cieUsers == 0 {
+					continue
+				}
+				key.Reset()
+				key.Write(s.data[r.off : r.off+r.size])
+				for i := r.relLo; i < r.relHi; i++ {
+					rel := elfio.ReadRela(s.relas, i)
+					sym := f.syms[rel.Sym]
+					if l.syms[sym].isLocal {
+						key.WriteString("|local")
+						key.WriteString(f.name)
+					}
+					key.WriteString("|")
+					key.WriteString(itoa(rel.Offset - r.off))
+					key.WriteString(",")
+					key.WriteString(itoa(uint64(rel.Type)))
+					key.WriteString(",")
+					key.WriteString(itoa(uint64(sym)))
+					key.WriteString(",")
+					key.WriteString(itoa(uint64(rel.Addend)))
+				}
+				if c, ok := cies[key.String()]; ok {
+					r.cie = c
+				} else {
+					cies[key.String()] = r
+					r.alive = true
+				}
+			}
+		}
+	}
+	// Assign output offsets: per file, per section, records in order.
+	var off uint64
+	for _, f := range l.objects {
+		for _, s := range f.ehFrames {
+			if s.eh == nil || !s.alive {
+				continue
+			}
+			for _, r := range s.eh.records {
+				if !r.alive {
+					continue
+				}
+				if r.isCIE && r.cie != r {
+					continue
+				}
+				r.outOff, r.hasOut = off, true
+				off += r.size
+				if !r.isCIE {
+					fdes++
+				}
+			}
+		}
+	}
+	return off + 4, fdes // + the zero terminator
+}
+
+func itoa(v uint64) string {
+	var b [20]byte
+	i := len(b)
+	for {
+		i--
+		b[i] = byte('0' + v%10)
+		v /= 10
+		if v == 0 {
+			break
+		}
+	}
+	return string(b[i:])
+}
+
+// writeEhFrame copies the surviving records into buf (the output
+// .eh_frame), fixing FDE CIE pointers and applying relocations.
+func (l *Linker) writeEhFrame(buf []byte, addr uint64, rw *relocWriter) {
+	for _, f := range l.objects {
+		for _, s := range f.ehFrames {
+			if s.eh == nil || !s.alive {
+				continue
+			}
+			for _, r := range s.eh.records {
+				if !r.hasOut {
+					continue
+				}
+				copy(buf[r.outOff:], s.data[r.off:r.off+r.size])
+				if !r.isCIE {
+					canon := r.cie.cie
+					elfio.Put32(buf[r.outOff+4:], uint32(r.outOff+4-canon.outOff))
+				}
+				for i := r.relLo; i < r.relHi; i++ {
+					rel := elfio.ReadRela(s.relas, i)
+					at := r.outOff + (rel.Offset - r.off)
+					rw.apply(f, s, i, rel, buf, at, addr+at)
+					if !r.isCIE && i == r.relLo && rel.Offset == r.off+8 {
+						v := rw.symAddr(f, rel)
+						r.pcBegin = v + uint64(rel.Addend)
+					}
+				}
+			}
+		}
+	}
+	// The terminator is already zero.
+}
+
+// writeEhFrameHdr builds the binary-search table of .eh_frame_hdr.
+func (l *Linker) writeEhFrameHdr(buf []byte, hdrAddr, ehAddr uint64) {
+	type ent struct{ pc, fde uint64 }
+	var ents []ent
+	for _, f := range l.objects {
+		for _, s := range f.ehFrames {
+			if s.eh == nil || !s.alive {
+				continue
+			}
+			for _, r := range s.eh.records {
+				if r.hasOut && !r.isCIE {
+					ents = append(ents, ent{r.pcBegin, ehAddr + r.outOff})
+				}
+			}
+		}
+	}
+	sort.SliceStable(ents, func(i, j int) bool { return ents[i].pc < ents[j].pc })
+	buf[0] = 1    // version
+	buf[1] = 0x1b // eh_frame_ptr: pcrel | sdata4
+	buf[2] = 0x03 // fde_count: udata4
+	buf[3] = 0x3b // table: datarel | sdata4
+	elfio.Put32(buf[4:], uint32(ehAddr-(hdrAddr+4)))
+	elfio.Put32(buf[8:], uint32(len(ents)))
+	for i, e := range ents {
+		elfio.Put32(buf[12+8*i:], uint32(e.pc-hdrAddr))
+		elfio.Put32(buf[16+8*i:], uint32(e.fde-hdrAddr))
+	}
+}

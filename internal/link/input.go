@@ -1,0 +1,296 @@
+package link
+
+import (
+	"bytes"
+	"debug/elf"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/rivet-linker/rivet/internal/elfio"
+	"github.com/rivet-linker/rivet/internal/options"
+	"github.com/rivet-linker/rivet/internal/script"
+)
+
+// mapFile maps path read-only. The mapping lives until the process exits:
+// names and section contents point into it.
+func mapFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if st.IsDir() {
+		return nil, fmt.Errorf("is a directory")
+	}
+	if st.Size() == 0 {
+		return []byte{}, nil
+	}
+	return syscall.Mmap(int(f.Fd()), 0, int(st.Size()), syscall.PROT_READ, syscall.MAP_PRIVATE)
+}
+
+type fileType uint8
+
+const (
+	ftUnknown fileType = iota
+	ftObject
+	ftShared
+	ftArchive
+	ftThinArchive
+	ftScript
+	ftBitcode
+	ftGCCLTO
+)
+
+func classify(data []byte) fileType {
+	switch {
+	case bytes.HasPrefix(data, []byte("\x7fELF")):
+		if len(data) >= 18 {
+			switch elf.Type(elfio.U16(data[16:])) {
+			case elf.ET_REL:
+				return ftObject
+			case elf.ET_DYN:
+				return ftShared
+			}
+		}
+		return ftUnknown
+	case bytes.HasPrefix(data, []byte("!<arch>\n")):
+		return ftArchive
+	case bytes.HasPrefix(data, []byte("!<thin>\n")):
+		return ftThinArchive
+	case bytes.HasPrefix(data, []byte("BC\xc0\xde")), bytes.HasPrefix(data, []byte("\xde\xc0\x17\x0b")):
+		return ftBitcode
+	}
+	if script.LooksLikeScript(data) {
+		return ftScript
+	}
+	return ftUnknown
+}
+
+// machineOK reports whether an ELF file is for the output's machine; files of
+// another machine found on the library path are skipped as GNU ld does.
+func (l *Linker) machineOK(data []byte) bool {
+	if len(data) < 20 || data[elf.EI_CLASS] != byte(elf.ELFCLASS64) {
+		return false
+	}
+	return elf.Machine(elfio.U16(data[18:])) == l.arch.Machine()
+}
+
+// loadState is the positional state an input was named with.
+type loadState struct {
+	asNeeded     bool
+	wholeArchive bool
+	static       bool
+}
+
+// loadInputs opens every command-line input in order and feeds it to the
+// resolver.
+func (l *Linker) loadInputs() {
+	l.addCommandLineUndefs()
+	for _, in := range l.cfg.Inputs {
+		st := loadState{asNeeded: in.AsNeeded, wholeArchive: in.WholeArchive, static: in.Static}
+		switch in.Kind {
+		case options.InputGroupStart, options.InputGroupEnd:
+			// Archive members stay available as lazy symbols for the whole
+			// link (lld's rule), so groups need no rescans.
+		case options.InputFile:
+			l.loadPath(in.Name, st, true)
+		case options.InputLib, options.InputLibVerbatim:
+			path, ok := l.findLibrary(in.Name, in.Kind == options.InputLibVerbatim, st.static)
+			if !ok {
+				prefix := "-l"
+				if in.Kind == options.InputLibVerbatim {
+					prefix = "-l:"
+				}
+				l.errorf("unable to find library %s%s", prefix, in.Name)
+				continue
+			}
+			l.loadPath(path, st, false)
+		}
+	}
+}
+
+// findLibrary searches the library path for -lname (or -l:name).
+func (l *Linker) findLibrary(name string, verbatim, static bool) (string, bool) {
+	for _, dir := range l.libDirs {
+		var cands []string
+		if verbatim {
+			cands = []string{name}
+		} else if static {
+			cands = []string{"lib" + name + ".a"}
+		} else {
+			cands = []string{"lib" + name + ".so", "lib" + name + ".a"}
+		}
+		for _, c := range cands {
+			p := filepath.Join(dir, c)
+			if l.usableLibrary(p) {
+				return p, true
+			}
+		}
+	}
+	return "", false
+}
+
+// usableLibrary reports whether p exists and is not an ELF file of another machine.
+func (l *Linker) usableLibrary(p string) bool {
+	st, err := os.Stat(p)
+	if err != nil || st.IsDir() {
+		return false
+	}
+	data, err := l.mapCached(p)
+	if err != nil {
+		return false
+	}
+	if bytes.HasPrefix(data, []byte("\x7fELF")) {
+		return l.machineOK(data)
+	}
+	if bytes.HasPrefix(data, []byte("!<arch>\n")) {
+		return l.archiveMachineOK(data)
+	}
+	return true
+}
+
+// archiveMachineOK peeks at the first ELF member of an archive.
+func (l *Linker) archiveMachineOK(data []byte) bool {
+	ar, err := parseArchive("", data, false)
+	if err != nil {
+		return true // let the real load report it
+	}
+	for _, m := range ar.members {
+		if bytes.HasPrefix(m.data, []byte("\x7fELF")) {
+			return l.machineOK(m.data)
+		}
+	}
+	return true
+}
+
+func (l *Linker) mapCached(p string) ([]byte, error) {
+	if d, ok := l.mapped[p]; ok {
+		return d, nil
+	}
+	d, err := mapFile(p)
+	if err != nil {
+		return nil, err
+	}
+	l.mapped[p] = d
+	return d, nil
+}
+
+// loadPath opens one input file and dispatches on its contents.
+func (l *Linker) loadPath(path string, st loadState, explicit bool) {
+	data, err := l.mapCached(path)
+	if err != nil {
+		l.errorf("cannot open %s: %v", path, unwrapPathErr(err))
+		return
+	}
+	if l.cfg.Trace {
+		fmt.Fprintln(l.stdout, path)
+	}
+	switch classify(data) {
+	case ftObject:
+		if !l.machineOK(data) {
+			l.errorf("%s: incompatible with %s (wrong machine or class)", path, l.arch.Emulation())
+			return
+		}
+		l.addObject(path, data, nil)
+	case ftShared:
+		if !l.machineOK(data) {
+			l.errorf("%s: incompatible with %s (wrong machine or class)", path, l.arch.Emulation())
+			return
+		}
+		if l.cfg.Static && !l.staticPIE() && l.cfg.OutputKind != options.Shared {
+			l.errorf("%s: attempted static link of dynamic object", path)
+			return
+		}
+		l.addShared(path, data, st.asNeeded)
+	case ftArchive, ftThinArchive:
+		ar, err := parseArchive(path, data, classify(data) == ftThinArchive)
+		if err != nil {
+			l.errorf("%s: %v", path, err)
+			return
+		}
+		l.addArchive(ar, st.wholeArchive)
+	case ftScript:
+		l.loadScript(path, data, st)
+	case ftBitcode:
+		l.errorf("%s: LLVM bitcode input (LTO) is not supported yet; link without -flto", path)
+	default:
+		if len(data) < 4 {
+			l.errorf("%s: file too short to be an object, archive, shared library or linker script", path)
+		} else {
+			l.errorf("%s: unknown file type (not ELF, archive or linker script)", path)
+		}
+	}
+}
+
+func unwrapPathErr(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err
+	}
+	return err
+}
+
+// loadScript reads a GNU ld input script (glibc's libc.so, libm.a).
+func (l *Linker) loadScript(path string, data []byte, st loadState) {
+	sc, err := script.ParseInputScript(path, data)
+	if err != nil {
+		l.errorf("%v", err)
+		return
+	}
+	for _, d := range sc.SearchDirs {
+		l.libDirs = append(l.libDirs, l.sysrootPath(d))
+	}
+	for _, it := range sc.Items {
+		if it.GroupStart || it.GroupEnd || it.Path == "" {
+			continue
+		}
+		s := st
+		s.asNeeded = st.asNeeded || it.AsNeeded
+		if strings.HasPrefix(it.Path, "-l") {
+			name := it.Path[2:]
+			verbatim := strings.HasPrefix(name, ":")
+			if verbatim {
+				name = name[1:]
+			}
+			p, ok := l.findLibrary(name, verbatim, s.static)
+			if !ok {
+				l.errorf("%s: unable to find library %s", path, it.Path)
+				continue
+			}
+			l.loadPath(p, s, false)
+			continue
+		}
+		p := l.sysrootPath(it.Path)
+		if !filepath.IsAbs(p) {
+			// Relative names are looked up next to the script, then on the
+			// library path.
+			if cand := filepath.Join(filepath.Dir(path), p); fileExists(cand) {
+				p = cand
+			} else if lp, ok := l.findLibrary(p, true, false); ok {
+				p = lp
+			}
+		}
+		l.loadPath(p, s, false)
+	}
+}
+
+func (l *Linker) sysrootPath(p string) string {
+	if strings.HasPrefix(p, "=") {
+		return filepath.Join(l.cfg.Sysroot, p[1:])
+	}
+	if strings.HasPrefix(p, "$SYSROOT") {
+		return filepath.Join(l.cfg.Sysroot, p[len("$SYSROOT"):])
+	}
+	return p
+}
+
+func fileExists(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && !st.IsDir()
+}

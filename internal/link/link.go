@@ -1,0 +1,225 @@
+// Package link holds the Linker and drives the passes of a link.
+//
+// A link is a fixed sequence of passes over one *Linker; each pass reads
+// what earlier passes produced and adds its own results:
+//
+//	load inputs -> resolve symbols -> gc sections -> scan relocations ->
+//	create synthetic sections -> layout (addresses) -> write -> rename
+//
+// Architecture knowledge comes only through reloc.Arch.
+package link
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/rivet-linker/rivet/internal/elfio"
+	"github.com/rivet-linker/rivet/internal/options"
+	"github.com/rivet-linker/rivet/internal/reloc"
+	"github.com/rivet-linker/rivet/internal/script"
+)
+
+// Linker is the state of one link.
+type Linker struct {
+	cfg    *options.Config
+	arch   reloc.Arch
+	stdout io.Writer
+	stderr io.Writer
+
+	out      reloc.Output
+	isStatic bool // no dynamic linker, no shared inputs
+	dynamic  bool // the output has a .dynamic section
+	pic      bool
+
+	libDirs     []string
+	mapped      map[string][]byte
+	files       []*File
+	objects     []*File
+	sharedFiles []*File
+	archives    []*archive
+	sonames     map[string]*File
+	comdats     map[string]*File
+
+	syms       []Symbol
+	symMap     map[string]SymID
+	pending    []pendingMember
+	extracting bool
+	dupErrs    []dupDef
+
+	wraps         map[string]bool
+	globals       []SymID
+	internal      *File
+	linkerSyms    []SymID
+	startStop     map[string]bool
+	defsyms       []SymID
+	versionScript *script.VersionScript
+	dynamicList   []script.Pattern
+	verDefs       []string
+	textRel       bool
+	interpPath    string
+	phdrs         []elfio.Phdr
+	base          uint64
+	shoff         uint64
+	shnum         int
+	dynEntries    []dynEntry
+	staticTLS     bool
+	needTLSLD     bool
+
+	errs     []string
+	warnings []string
+
+	// Layout and synthetic state.
+	outSecs   []*OutSection
+	synth     synthetics
+	segments  []segment
+	tlsStart  uint64
+	tlsEnd    uint64 // aligned end: the thread pointer in variant II
+	tlsAlign  uint64
+	tlsMemsz  uint64
+	entryAddr uint64
+	fileSize  uint64
+	stats     stats
+	timings   []timing
+}
+
+type timing struct {
+	name string
+	d    time.Duration
+}
+
+// ErrLink reports that errors were printed.
+var ErrLink = errors.New("link failed")
+
+// New creates a linker for cfg.
+func New(cfg *options.Config, arch reloc.Arch, stdout, stderr io.Writer) *Linker {
+	l := &Linker{
+		cfg: cfg, arch: arch, stdout: stdout, stderr: stderr,
+		mapped:  map[string][]byte{},
+		sonames: map[string]*File{},
+		comdats: map[string]*File{},
+		symMap:  map[string]SymID{},
+		wraps:     map[string]bool{},
+		startStop: map[string]bool{},
+	}
+	for _, w := range cfg.Wrap {
+		l.wraps[w] = true
+	}
+	l.syms = append(l.syms, Symbol{Name: "", gotIdx: -1, pltIdx: -1, gdIdx: -1, ieIdx: -1, descIdx: -1})
+	switch cfg.OutputKind {
+	case options.Shared:
+		l.out, l.pic = reloc.OutShared, true
+	case options.PIE:
+		l.out, l.pic = reloc.OutPIE, true
+	default:
+		l.out = reloc.OutExec
+	}
+	l.isStatic = cfg.Static && cfg.OutputKind != options.Shared
+	l.dynamic = !l.isStatic || l.staticPIE()
+	for _, d := range cfg.LibraryPath {
+		l.libDirs = append(l.libDirs, l.sysrootPath(d))
+	}
+	for _, d := range defaultLibDirs {
+		l.libDirs = append(l.libDirs, l.cfg.Sysroot+d)
+	}
+	return l
+}
+
+// defaultLibDirs are GNU ld's built-in search directories on Debian x86-64.
+var defaultLibDirs = []string{
+	"/usr/local/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu",
+	"/usr/lib/x86_64-linux-gnu64", "/usr/local/lib64", "/lib64", "/usr/lib64",
+	"/usr/local/lib", "/lib", "/usr/lib",
+}
+
+func (l *Linker) staticPIE() bool {
+	return l.cfg.Static && l.cfg.OutputKind == options.PIE
+}
+
+func (l *Linker) errorf(format string, args ...any) {
+	l.errs = append(l.errs, fmt.Sprintf(format, args...))
+}
+
+func (l *Linker) warnf(format string, args ...any) {
+	l.warnings = append(l.warnings, fmt.Sprintf(format, args...))
+}
+
+// flush prints collected diagnostics and reports whether errors occurred.
+func (l *Linker) flush() bool {
+	for _, w := range l.warnings {
+		fmt.Fprintf(l.stderr, "rivet: warning: %s\n", w)
+	}
+	if l.cfg.FatalWarnings && len(l.warnings) > 0 {
+		l.errs = append(l.errs, "warnings are fatal (--fatal-warnings)")
+	}
+	l.warnings = nil
+	for _, e := range l.errs {
+		fmt.Fprintf(l.stderr, "rivet: error: %s\n", e)
+	}
+	return len(l.errs) > 0
+}
+
+func (l *Linker) pass(name string, fn func()) bool {
+	t0 := time.Now()
+	fn()
+	l.timings = append(l.timings, timing{name, time.Since(t0)})
+	return !l.flush()
+}
+
+// Run performs the link.
+func (l *Linker) Run() error {
+	passes := []struct {
+		name string
+		fn   func()
+	}{
+		{"load inputs", l.loadInputs},
+		{"resolve symbols", l.resolve},
+		{"gc sections", l.gcSections},
+		{"parse eh_frame", l.parseEhFrames},
+		{"merge strings", l.mergeStrings},
+		{"assign output sections", l.assignOutputSections},
+		{"scan relocations", l.scanRelocations},
+		{"create synthetic sections", l.createSynthetics},
+		{"layout", l.layout},
+		{"write output", l.writeOutput},
+	}
+	for _, p := range passes {
+		if !l.pass(p.name, p.fn) {
+			return ErrLink
+		}
+	}
+	if l.cfg.Time {
+		var total time.Duration
+		for _, t := range l.timings {
+			fmt.Fprintf(l.stderr, "%10.3fms  %s\n", float64(t.d.Microseconds())/1000, t.name)
+			total += t.d
+		}
+		fmt.Fprintf(l.stderr, "%10.3fms  total\n", float64(total.Microseconds())/1000)
+	}
+	if l.cfg.Stats {
+		l.printStats()
+	}
+	return nil
+}
+
+// sortedKeys is a helper for deterministic iteration over small maps.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// secLoc formats "file:(section+0xoff)".
+func secLoc(s *Section, off uint64) string {
+	return fmt.Sprintf("%s:(%s+0x%x)", s.file.name, s.name, off)
+}
+
+var _ = strings.TrimSpace
+var _ = os.Getenv

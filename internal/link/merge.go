@@ -1,0 +1,113 @@
+package link
+
+import (
+	"sort"
+)
+
+// SHF_MERGE sections hold strings (SHF_STRINGS) or fixed-size constants
+// that may be shared across inputs. Each such input section is split into
+// pieces; identical pieces of sections with the same name, flags and entry
+// size share one copy in a synthetic section.
+
+type mergeSection struct {
+	pieceOff []uint64 // start of each piece in the input section
+	outOff   []uint64 // its offset in the merged section
+	merged   *Section // the synthetic section holding the unique pieces
+}
+
+type mergeKey struct {
+	name    string
+	flags   uint64
+	entsize uint64
+}
+
+func (l *Linker) mergeStrings() {
+	type group struct {
+		sec   *Section
+		index map[string]uint64
+		data  []byte
+	}
+	groups := map[mergeKey]*group{}
+	var order []mergeKey
+	for _, f := range l.objects {
+		for _, s := range f.sections {
+			if s == nil || !s.alive || s.shdr.Flags&shfMerge == 0 || s.shdr.Entsize == 0 {
+				continue
+			}
+			if s.shdr.Type != shtProgbits || len(s.data) == 0 {
+				continue
+			}
+			es := s.shdr.Entsize
+			if uint64(len(s.data))%es != 0 {
+				continue // malformed: keep as a plain section
+			}
+			k := mergeKey{outputName(s.name, s.shdr.Flags), s.shdr.Flags, es}
+			g := groups[k]
+			if g == nil {
+				g = &group{index: map[string]uint64{}}
+				g.sec = &Section{file: l.internalFile(), name: k.name, alive: true, shdr: s.shdr}
+				g.sec.shdr.Addralign = 1
+				groups[k] = g
+				order = append(order, k)
+			}
+			if s.shdr.Addralign > g.sec.shdr.Addralign {
+				g.sec.shdr.Addralign = s.shdr.Addralign
+			}
+			ms := &mergeSection{merged: g.sec}
+			strs := s.shdr.Flags&shfStrings != 0
+			for off := uint64(0); off < uint64(len(s.data)); {
+				end := off + es
+				if strs {
+					end = off
+					for end+es <= uint64(len(s.data)) && !allZero(s.data[end:end+es]) {
+						end += es
+					}
+					end += es // include the terminator
+					if end > uint64(len(s.data)) {
+						end = uint64(len(s.data))
+					}
+				}
+				piece := s.data[off:end]
+				o, ok := g.index[string(piece)]
+				if !ok {
+					// Keep each piece aligned as the section was.
+					for uint64(len(g.data))%s.shdr.Addralign != 0 {
+						g.data = append(g.data, 0)
+					}
+					o = uint64(len(g.data))
+					g.data = append(g.data, piece...)
+					g.index[string(piece)] = o
+				}
+				ms.pieceOff = append(ms.pieceOff, off)
+				ms.outOff = append(ms.outOff, o)
+				off = end
+			}
+			s.merge = ms
+		}
+	}
+	for _, k := range order {
+		g := groups[k]
+		g.sec.data = g.data
+		g.sec.shdr.Size = uint64(len(g.data))
+		l.internal.sections = append(l.internal.sections, g.sec)
+	}
+}
+
+func allZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// translate maps an offset in a merged input section to its place in the
+// synthetic section.
+func (m *mergeSection) translate(off uint64) uint64 {
+	i := sort.Search(len(m.pieceOff), func(i int) bool { return m.pieceOff[i] > off }) - 1
+	if i < 0 {
+		i = 0
+	}
+	return m.outOff[i] + (off - m.pieceOff[i])
+}

@@ -1,0 +1,428 @@
+package link
+
+import (
+	"debug/elf"
+	"strings"
+
+	"github.com/rivet-linker/rivet/internal/elfio"
+)
+
+const (
+	shtProgbits     = uint32(elf.SHT_PROGBITS)
+	shtSymtab       = uint32(elf.SHT_SYMTAB)
+	shtStrtab       = uint32(elf.SHT_STRTAB)
+	shtRela         = uint32(elf.SHT_RELA)
+	shtRel          = uint32(elf.SHT_REL)
+	shtNote         = uint32(elf.SHT_NOTE)
+	shtNobits       = uint32(elf.SHT_NOBITS)
+	shtGroup        = uint32(elf.SHT_GROUP)
+	shtInitArray    = uint32(elf.SHT_INIT_ARRAY)
+	shtFiniArray    = uint32(elf.SHT_FINI_ARRAY)
+	shtPreinitArray = uint32(elf.SHT_PREINIT_ARRAY)
+	shtSymtabShndx  = uint32(elf.SHT_SYMTAB_SHNDX)
+	shtX86Unwind    = 0x70000001
+	shtLLVMAddrsig  = 0x6fff4c03
+	shtGNUVersym    = uint32(elf.SHT_GNU_VERSYM)
+	shtGNUVerdef    = uint32(elf.SHT_GNU_VERDEF)
+	shtDynsym       = uint32(elf.SHT_DYNSYM)
+	shtDynamic      = uint32(elf.SHT_DYNAMIC)
+
+	shnUndef  = 0
+	shnAbs    = 0xfff1
+	shnCommon = 0xfff2
+	shnXindex = 0xffff
+)
+
+// addObject parses a relocatable object and resolves its symbols.
+func (l *Linker) addObject(name string, data []byte, from *archive) {
+	ef, err := elfio.Parse(data)
+	if err != nil {
+		l.errorf("%s: %v", name, err)
+		return
+	}
+	f := &File{name: name, data: data, elf: ef, priority: len(l.files)}
+	n := len(ef.Sections)
+	f.sections = make([]*Section, n)
+
+	// The symbol table.
+	symtabIdx := -1
+	for i := range ef.Sections {
+		if ef.Sections[i].Type == shtSymtab {
+			symtabIdx = i
+			break
+		}
+	}
+	if symtabIdx >= 0 {
+		sh := &ef.Sections[symtabIdx]
+		if sh.Link >= uint32(n) {
+			l.errorf("%s: symbol table's string table index %d is out of range", name, sh.Link)
+			return
+		}
+		f.symtab = ef.SectionData(symtabIdx)
+		f.strtab = ef.SectionData(int(sh.Link))
+		if len(f.symtab)%elfio.SymSize != 0 {
+			l.errorf("%s: symbol table size 0x%x is not a multiple of %d", name, len(f.symtab), elfio.SymSize)
+			return
+		}
+		f.firstGlobal = int(sh.Info)
+		if f.firstGlobal > len(f.symtab)/elfio.SymSize || f.firstGlobal == 0 && len(f.symtab) > 0 {
+			l.errorf("%s: symbol table's first global index %d is out of range", name, sh.Info)
+			return
+		}
+	}
+
+	// COMDAT groups: the first file to define a signature keeps its
+	// members; later copies are discarded before their symbols count.
+	discard := make([]bool, n)
+	for i := range ef.Sections {
+		sh := &ef.Sections[i]
+		if sh.Type != shtGroup {
+			continue
+		}
+		g := ef.SectionData(i)
+		if len(g) < 4 || len(g)%4 != 0 {
+			l.errorf("%s: section %s: malformed group section", name, ef.SectionName(i))
+			return
+		}
+		if elfio.U32(g)&1 == 0 { // not GRP_COMDAT
+			continue
+		}
+		if int(sh.Info) >= len(f.symtab)/elfio.SymSize {
+			l.errorf("%s: section %s: group signature symbol %d out of range", name, ef.SectionName(i), sh.Info)
+			return
+		}
+		sig := elfio.CString(f.strtab, elfio.ReadSym(f.symtab, int(sh.Info)).Name)
+		if sig == "" {
+			// Signature is the section symbol: its section's name.
+			s := elfio.ReadSym(f.symtab, int(sh.Info))
+			if int(s.Shndx) < n {
+				sig = ef.SectionName(int(s.Shndx))
+			}
+		}
+		if _, taken := l.comdats[sig]; taken {
+			for j := 4; j < len(g); j += 4 {
+				m := elfio.U32(g[j:])
+				if m < uint32(n) {
+					discard[m] = true
+				}
+			}
+		} else {
+			l.comdats[sig] = f
+		}
+	}
+
+	// Sections.
+	for i := 1; i < n; i++ {
+		sh := ef.Sections[i]
+		secName := ef.SectionName(i)
+		switch sh.Type {
+		case shtSymtab, shtStrtab, shtRela, shtGroup, shtSymtabShndx, shtLLVMAddrsig, shtRel:
+			if sh.Type == shtRel {
+				l.errorf("%s: section %s: SHT_REL relocations are not supported on x86-64", name, secName)
+			}
+			continue
+		}
+		if sh.Flags&shfExclude != 0 {
+			continue
+		}
+		if secName == ".note.GNU-stack" {
+			if sh.Flags&shfExec != 0 {
+				f.execStack = true
+			}
+			continue
+		}
+		if secName == ".note.gnu.property" {
+			f.props = ef.SectionData(i)
+			f.hasProps = true
+			continue
+		}
+		if strings.HasPrefix(secName, ".gnu.lto_") || secName == ".llvm_addrsig" {
+			continue
+		}
+		if l.cfg.StripDebug && sh.Flags&shfAlloc == 0 && (strings.HasPrefix(secName, ".debug") || strings.HasPrefix(secName, ".zdebug")) {
+			continue
+		}
+		s := &Section{file: f, idx: uint32(i), name: secName, shdr: sh, data: ef.SectionData(i), alive: true}
+		if discard[i] {
+			s.discarded, s.alive = true, false
+		}
+		if s.shdr.Addralign == 0 {
+			s.shdr.Addralign = 1
+		}
+		f.sections[i] = s
+	}
+	// Relocation sections attach to their targets.
+	for i := 1; i < n; i++ {
+		sh := &ef.Sections[i]
+		if sh.Type != shtRela {
+			continue
+		}
+		if sh.Info >= uint32(n) || sh.Info == 0 {
+			l.errorf("%s: section %s: relocation target index %d out of range", name, ef.SectionName(i), sh.Info)
+			continue
+		}
+		if sh.Size%elfio.RelaSize != 0 {
+			l.errorf("%s: section %s: size 0x%x is not a multiple of %d", name, ef.SectionName(i), sh.Size, elfio.RelaSize)
+			continue
+		}
+		if t := f.sections[sh.Info]; t != nil {
+			t.relas = ef.SectionData(i)
+		}
+	}
+
+	l.files = append(l.files, f)
+	l.objects = append(l.objects, f)
+	l.addObjectSymbols(f)
+	for _, s := range f.sections {
+		if s != nil && s.alive && (s.name == ".eh_frame" || s.shdr.Type == shtX86Unwind) {
+			f.ehFrames = append(f.ehFrames, s)
+		}
+	}
+}
+
+// addObjectSymbols gives every symbol of f an id and resolves the globals.
+func (l *Linker) addObjectSymbols(f *File) {
+	nsyms := len(f.symtab) / elfio.SymSize
+	f.syms = make([]SymID, nsyms)
+	nsec := len(f.elf.Sections)
+	for i := 0; i < nsyms; i++ {
+		es := elfio.ReadSym(f.symtab, i)
+		name := elfio.CString(f.strtab, es.Name)
+		if es.Shndx >= uint16(nsec) && es.Shndx != shnAbs && es.Shndx != shnCommon {
+			if es.Shndx == shnXindex {
+				l.errorf("%s: symbol %s uses extended section indices, which are not supported yet", f.name, name)
+			} else {
+				l.errorf("%s: symbol %s has invalid section index %d", f.name, displayName(name), es.Shndx)
+			}
+			f.syms[i] = l.newLocal(name)
+			continue
+		}
+		if i < f.firstGlobal {
+			id := l.newLocal(name)
+			f.syms[i] = id
+			s := &l.syms[id]
+			s.isLocal = true
+			s.file = f
+			s.typ = es.Type()
+			s.size = es.Size
+			s.value = es.Value
+			s.vis = es.Visibility()
+			s.state = stDefined
+			if es.Shndx != shnAbs && es.Shndx != shnUndef {
+				s.sec = f.sections[es.Shndx]
+				if s.sec == nil && es.Type() != uint8(elf.STT_SECTION) && es.Type() != uint8(elf.STT_FILE) {
+					// A local in a section we do not load (e.g. a group
+					// section): treat as absolute zero.
+					s.state = stUndef
+				}
+			}
+			continue
+		}
+		l.addGlobal(f, i, es, name)
+	}
+}
+
+func (l *Linker) newLocal(name string) SymID {
+	id := SymID(len(l.syms))
+	l.syms = append(l.syms, Symbol{Name: name, gotIdx: -1, pltIdx: -1, gdIdx: -1, ieIdx: -1, descIdx: -1})
+	return id
+}
+
+// intern returns the id of the global symbol name, creating it undefined.
+func (l *Linker) intern(name string) SymID {
+	if id, ok := l.symMap[name]; ok {
+		return id
+	}
+	id := l.newLocal(name)
+	l.symMap[name] = id
+	return id
+}
+
+// displayName is how a symbol is named in messages.
+func displayName(name string) string {
+	if name == "" {
+		return "<unnamed>"
+	}
+	return name
+}
+
+// splitVersion splits "foo@V" / "foo@@V" into name, version and default.
+func splitVersion(name string) (base, ver string, isDefault bool) {
+	i := strings.IndexByte(name, '@')
+	if i < 0 {
+		return name, "", false
+	}
+	if strings.HasPrefix(name[i:], "@@") {
+		return name[:i], name[i+2:], true
+	}
+	return name[:i], name[i+1:], false
+}
+
+// addGlobal resolves one global symbol of an object file.
+func (l *Linker) addGlobal(f *File, i int, es elfio.Sym, name string) {
+	base, ver, isDefault := splitVersion(name)
+	key := name
+	if ver != "" && isDefault {
+		key = base
+	}
+	if ver != "" && es.Shndx == shnUndef {
+		key = name // explicit reference to a version (foo@V): looked up as is
+	}
+	if es.Shndx == shnUndef {
+		key = l.wrapName(key)
+	}
+	id := l.intern(key)
+	f.syms[i] = id
+	s := &l.syms[id]
+	s.usedByReg = true
+	if v := es.Visibility(); v != 0 && (s.vis == 0 || visRank(v) < visRank(s.vis)) {
+		s.vis = v
+	}
+	weak := es.Bind() == uint8(elf.STB_WEAK)
+	if es.Shndx == shnUndef {
+		l.addUndefined(id, weak, false)
+		return
+	}
+	var sec *Section
+	if es.Shndx != shnAbs && es.Shndx != shnCommon {
+		sec = f.sections[es.Shndx]
+		if sec == nil || sec.discarded {
+			// Defined in a discarded COMDAT member: the kept copy defines it.
+			l.addUndefined(id, true, false)
+			return
+		}
+	}
+	if es.Shndx == shnCommon {
+		l.addCommon(id, f, es)
+		return
+	}
+	if s.state == stDefined && !s.weak && !weak {
+		l.dupErrs = append(l.dupErrs, dupDef{id: id, first: s.file, firstSec: s.sec, firstVal: s.value, second: f, secondSec: sec, secondVal: es.Value})
+		return
+	}
+	if s.state == stDefined && (weak || !s.weak) {
+		return // keep the existing (first weak, or strong) definition
+	}
+	if s.state == stCommon && weak {
+		return
+	}
+	if s.state == stLinker {
+		return
+	}
+	s.state = stDefined
+	s.file, s.sec, s.value, s.size = f, sec, es.Value, es.Size
+	s.typ, s.weak = es.Type(), weak
+	s.lazyAr = nil
+	if ver != "" {
+		s.Name = base
+		s.verName, s.verDefault = ver, isDefault
+	}
+}
+
+func visRank(v uint8) int {
+	switch v {
+	case uint8(elf.STV_INTERNAL):
+		return 0
+	case uint8(elf.STV_HIDDEN):
+		return 1
+	case uint8(elf.STV_PROTECTED):
+		return 2
+	}
+	return 3
+}
+
+// addCommon merges a tentative definition.
+func (l *Linker) addCommon(id SymID, f *File, es elfio.Sym) {
+	s := &l.syms[id]
+	switch s.state {
+	case stDefined:
+		if !s.weak {
+			return
+		}
+	case stCommon:
+		if es.Size > s.size {
+			s.size, s.file = es.Size, f
+		}
+		if es.Value > s.commonAln {
+			s.commonAln = es.Value
+		}
+		return
+	case stLinker:
+		return
+	}
+	s.state = stCommon
+	s.file, s.sec, s.size, s.commonAln = f, nil, es.Size, es.Value
+	s.typ, s.weak = uint8(elf.STT_OBJECT), false
+	s.lazyAr = nil
+}
+
+// addUndefined records a reference; a strong reference to a lazy symbol
+// loads the archive member that defines it.
+func (l *Linker) addUndefined(id SymID, weak, fromShared bool) {
+	s := &l.syms[id]
+	if fromShared {
+		s.refByShared = true
+	} else if !weak {
+		s.strongRef = true
+	}
+	switch s.state {
+	case stLazy:
+		if !weak {
+			l.extractLazy(id)
+		}
+	case stShared:
+		if !weak && !fromShared {
+			s.file.needed = true
+		}
+	}
+}
+
+// addLazy records that an archive member defines name.
+func (l *Linker) addLazy(name string, ar *archive, idx int) {
+	id := l.intern(name)
+	s := &l.syms[id]
+	switch s.state {
+	case stUndef:
+		if s.strongRef || s.refByShared {
+			s.lazyAr, s.lazyIdx = ar, idx
+			s.state = stLazy
+			l.extractLazy(id)
+			return
+		}
+		s.state, s.lazyAr, s.lazyIdx = stLazy, ar, idx
+	}
+}
+
+// extractLazy loads the member defining a lazy symbol. Loading may resolve
+// further lazy symbols; a worklist keeps the recursion shallow.
+func (l *Linker) extractLazy(id SymID) {
+	s := &l.syms[id]
+	ar, idx := s.lazyAr, s.lazyIdx
+	s.state, s.lazyAr = stUndef, nil
+	if ar == nil || ar.extracted[idx] {
+		return
+	}
+	l.pending = append(l.pending, pendingMember{ar, idx})
+	if l.extracting {
+		return
+	}
+	l.extracting = true
+	for len(l.pending) > 0 {
+		p := l.pending[len(l.pending)-1]
+		l.pending = l.pending[:len(l.pending)-1]
+		l.extractMember(p.ar, p.idx)
+	}
+	l.extracting = false
+}
+
+type pendingMember struct {
+	ar  *archive
+	idx int
+}
+
+type dupDef struct {
+	id                  SymID
+	first, second       *File
+	firstSec, secondSec *Section
+	firstVal, secondVal uint64
+}

@@ -1,0 +1,330 @@
+package link
+
+import (
+	"debug/elf"
+	"fmt"
+	"strings"
+
+	"github.com/rivet-linker/rivet/internal/elfio"
+	"github.com/rivet-linker/rivet/internal/reloc"
+)
+
+// decision is what the tables say about one relocation.
+type decision struct {
+	info  reloc.Info
+	class reloc.Class
+	act   reloc.Action
+	tls   reloc.TLSAction
+}
+
+// symClass classifies the symbol a relocation refers to.
+func (l *Linker) symClass(s *Symbol) reloc.Class {
+	switch s.state {
+	case stUndef:
+		if !l.dynamic || l.isStatic {
+			return reloc.ClassAbs
+		}
+		if s.strongRef || l.out == reloc.OutShared {
+			return reloc.ClassData
+		}
+		return reloc.ClassUndefWeak
+	case stShared:
+		if s.typ == uint8(elf.STT_FUNC) || s.typ == uint8(elf.STT_GNU_IFUNC) {
+			return reloc.ClassFunc
+		}
+		return reloc.ClassData
+	}
+	if s.preemptible {
+		if s.typ == uint8(elf.STT_FUNC) || s.typ == uint8(elf.STT_GNU_IFUNC) {
+			return reloc.ClassFunc
+		}
+		return reloc.ClassData
+	}
+	if s.isAbsolute() {
+		return reloc.ClassAbs
+	}
+	return reloc.ClassLocal
+}
+
+// isAbsolute: defined with no section (SHN_ABS) and not linker-relative.
+func (s *Symbol) isAbsolute() bool {
+	return s.state == stDefined && s.sec == nil || s.state == stLinker && s.absolute
+}
+
+// decide runs the tables for relocation r of section sec.
+func (l *Linker) decide(f *File, sec *Section, r *elfio.Rela, data []byte) decision {
+	d := decision{info: l.arch.Info(r.Type)}
+	s := &l.syms[f.syms[r.Sym]]
+	d.class = l.symClass(s)
+	k := d.info.Kind
+	if k.IsTLS() {
+		d.act = reloc.TLS
+		tc := reloc.TLSLocal
+		if s.preemptible {
+			tc = reloc.TLSPreemptible
+		}
+		switch k {
+		case reloc.TLSGD, reloc.TLSLD, reloc.TLSDesc, reloc.GOTTPOff:
+			d.tls = reloc.DecideTLS(k, l.out, tc)
+		case reloc.TLSDescCall:
+			d.tls = reloc.DecideTLS(reloc.TLSDesc, l.out, tc)
+		case reloc.DTPOff:
+			// After LD->LE the offsets in the sequence are TP-relative;
+			// debug info keeps module-relative offsets.
+			if sec.isAlloc() && reloc.DecideTLS(reloc.TLSLD, l.out, reloc.TLSLocal) == reloc.ToLE {
+				d.tls = reloc.ToLE
+			}
+		}
+		return d
+	}
+	if !sec.isAlloc() {
+		d.act = reloc.Static
+		return d
+	}
+	d.act = reloc.Decide(k, l.out, d.class, d.info.Size == 8)
+	if d.act == reloc.Relax {
+		if l.cfg.NoRelax || !l.arch.CanRelaxGOT(r.Type, data, r.Offset, l.out == reloc.OutExec) {
+			d.act = reloc.GOT
+		}
+	}
+	return d
+}
+
+type undefRef struct {
+	id   SymID
+	refs []string
+	more int
+}
+
+// scanRelocations decides, for every relocation of every live allocated
+// section, what the output must provide (GOT, PLT, copy, dynamic
+// relocations) and reports relocations that cannot be linked.
+func (l *Linker) scanRelocations() {
+	undefs := map[SymID]*undefRef{}
+	var undefOrder []SymID
+	for _, f := range l.objects {
+		for _, sec := range f.sections {
+			if sec == nil || !sec.alive || sec.relas == nil {
+				continue
+			}
+			n := len(sec.relas) / elfio.RelaSize
+			for i := 0; i < n; i++ {
+				r := elfio.ReadRela(sec.relas, i)
+				loc := func() string {
+					return secLoc(sec, r.Offset)
+				}
+				info := l.arch.Info(r.Type)
+				if !info.Valid {
+					l.errorf("%s: unknown relocation type %d", loc(), r.Type)
+					continue
+				}
+				if int(r.Sym) >= len(f.syms) {
+					l.errorf("%s: relocation refers to symbol index %d, but the symbol table has %d entries", loc(), r.Sym, len(f.syms))
+					continue
+				}
+				if sec.shdr.Type != shtNobits && (r.Offset > sec.shdr.Size || uint64(info.Size) > sec.shdr.Size-r.Offset) {
+					l.errorf("%s: relocation %s is outside the section (size 0x%x)", loc(), info.Name, sec.shdr.Size)
+					continue
+				}
+				id := f.syms[r.Sym]
+				s := &l.syms[id]
+				if s.state == stUndef && !s.isLocal && l.undefIsError(s) && (sec.isAlloc() || sec.eh != nil) {
+					u := undefs[id]
+					if u == nil {
+						u = &undefRef{id: id}
+						undefs[id] = u
+						undefOrder = append(undefOrder, id)
+					}
+					if len(u.refs) < 3 {
+						u.refs = append(u.refs, l.refSite(f, sec, r.Offset))
+					} else {
+						u.more++
+					}
+				}
+				if sec.eh != nil || !sec.isAlloc() {
+					continue
+				}
+				d := l.decide(f, sec, &r, sec.data)
+				if info.Kind.IsTLS() && s.typ != uint8(elf.STT_TLS) && s.state != stUndef && r.Sym != 0 {
+					l.errorf("%s: TLS relocation %s against non-TLS symbol %s", loc(), info.Name, displayName(s.Name))
+					continue
+				}
+				if !info.Kind.IsTLS() && info.Kind != reloc.None && s.typ == uint8(elf.STT_TLS) && sec.isAlloc() {
+					l.errorf("%s: relocation %s against TLS symbol %s is not a TLS access", loc(), info.Name, displayName(s.Name))
+					continue
+				}
+				if s.ifunc {
+					s.flags |= needPLT
+				}
+				switch d.act {
+				case reloc.GOT:
+					s.flags |= needGOT
+				case reloc.PLT:
+					if s.preemptible || s.state == stShared || s.state == stUndef {
+						s.flags |= needPLT
+					}
+				case reloc.CanonPLT:
+					s.flags |= needPLT | needCanonPLT
+				case reloc.Copy:
+					if l.cfg.ZNocopyreloc {
+						l.errorf("%s: relocation %s against %s needs a copy relocation, but -z nocopyreloc was given; recompile with -fPIC", loc(), info.Name, s.Name)
+						continue
+					}
+					if s.state != stShared {
+						l.errorf("%s: relocation %s against undefined symbol %s can not be used in an executable; recompile with -fPIE", loc(), info.Name, s.Name)
+						continue
+					}
+					s.flags |= needCopy
+				case reloc.DynSym, reloc.DynRelative:
+					if sec.shdr.Flags&shfWrite == 0 {
+						if l.cfg.ZText {
+							l.errorf("%s: relocation %s against %s in read-only section %s; recompile with -fPIC", loc(), info.Name, displayName(s.Name), sec.name)
+							continue
+						}
+						if !l.textRel {
+							l.warnf("%s: relocation %s in read-only section %s; creating DT_TEXTREL", loc(), info.Name, sec.name)
+						}
+						l.textRel = true
+					}
+					if d.act == reloc.DynSym {
+						s.flags |= needDynSym
+					}
+					sec.dynRelCount++
+				case reloc.NeedPIC:
+					l.errorf("%s: relocation %s against %s can not be used when making a %s; recompile with -fPIC",
+						loc(), info.Name, displayName(s.Name), l.outputNoun())
+				case reloc.TLS:
+					l.scanTLS(f, sec, &r, s, d, loc)
+					if d.tls != reloc.Keep && l.arch.TLSRelaxConsumesNext(info.Kind) {
+						i++ // the __tls_get_addr call is part of the rewrite
+					}
+				}
+				l.stats.count(info.Kind, d)
+			}
+		}
+	}
+	for _, id := range undefOrder {
+		u := undefs[id]
+		msg := "undefined symbol: " + displayName(l.syms[id].Name)
+		for _, r := range u.refs {
+			msg += "\n>>> referenced by " + r
+		}
+		if u.more > 0 {
+			msg += fmt.Sprintf("\n>>> referenced %d more times", u.more)
+		}
+		l.errorf("%s", msg)
+	}
+}
+
+func (l *Linker) outputNoun() string {
+	switch l.out {
+	case reloc.OutShared:
+		return "shared object"
+	case reloc.OutPIE:
+		return "PIE object"
+	}
+	return "executable"
+}
+
+// undefIsError says whether a reference to an undefined symbol is an error.
+func (l *Linker) undefIsError(s *Symbol) bool {
+	if !s.strongRef {
+		return false // weak references may stay unresolved
+	}
+	switch l.cfg.UnresolvedSymbols {
+	case "ignore-all", "ignore-in-object-files":
+		return false
+	}
+	if l.out == reloc.OutShared && !l.cfg.NoUndefined {
+		return false
+	}
+	return true
+}
+
+// refSite names a reference for "undefined symbol" messages, with the
+// enclosing function when one is known.
+func (l *Linker) refSite(f *File, sec *Section, off uint64) string {
+	site := secLoc(sec, off)
+	nsyms := len(f.symtab) / elfio.SymSize
+	best := ""
+	var bestVal uint64
+	for i := 1; i < nsyms; i++ {
+		es := elfio.ReadSym(f.symtab, i)
+		if uint32(es.Shndx) != sec.idx || es.Type() != uint8(elf.STT_FUNC) {
+			continue
+		}
+		if es.Value <= off && off < es.Value+max(es.Size, 1) && (best == "" || es.Value >= bestVal) {
+			best, bestVal = elfio.CString(f.strtab, es.Name), es.Value
+		}
+	}
+	if best != "" {
+		return site + " in function " + best
+	}
+	return site
+}
+
+func (l *Linker) scanTLS(f *File, sec *Section, r *elfio.Rela, s *Symbol, d decision, loc func() string) {
+	switch d.info.Kind {
+	case reloc.TLSGD:
+		switch d.tls {
+		case reloc.Keep:
+			s.flags |= needTLSGD
+		case reloc.ToIE:
+			s.flags |= needTLSIE
+		}
+	case reloc.TLSLD:
+		if d.tls == reloc.Keep {
+			l.needTLSLD = true
+		}
+	case reloc.TLSDesc:
+		switch d.tls {
+		case reloc.Keep:
+			s.flags |= needTLSDesc
+		case reloc.ToIE:
+			s.flags |= needTLSIE
+		}
+	case reloc.GOTTPOff:
+		if d.tls == reloc.Keep {
+			s.flags |= needTLSIE
+			if l.out == reloc.OutShared {
+				l.staticTLS = true
+			}
+		}
+	case reloc.TPOff:
+		if l.out == reloc.OutShared {
+			l.errorf("%s: relocation %s against %s cannot be used with -shared; recompile with -fPIC", loc(), d.info.Name, displayName(s.Name))
+		}
+	}
+}
+
+// stats counts, per relocation kind, what the tables decided (--stats).
+type stats struct {
+	byKind [reloc.NumKinds][reloc.NumActions]int
+	tls    [reloc.NumKinds][reloc.NumTLSActions]int
+}
+
+func (st *stats) count(k reloc.Kind, d decision) {
+	if d.act == reloc.TLS {
+		st.tls[k][d.tls]++
+		return
+	}
+	st.byKind[k][d.act]++
+}
+
+func (l *Linker) printStats() {
+	var b strings.Builder
+	b.WriteString("relocations by kind and action:\n")
+	for k := reloc.Kind(0); k < reloc.NumKinds; k++ {
+		for a := reloc.Action(0); a < reloc.NumActions; a++ {
+			if n := l.stats.byKind[k][a]; n > 0 {
+				fmt.Fprintf(&b, "  %-22s %-14s %d\n", k, a, n)
+			}
+		}
+		for a := reloc.TLSAction(0); a < reloc.NumTLSActions; a++ {
+			if n := l.stats.tls[k][a]; n > 0 {
+				fmt.Fprintf(&b, "  %-22s tls:%-10s %d\n", k, a, n)
+			}
+		}
+	}
+	fmt.Fprint(l.stderr, b.String())
+}

@@ -1,0 +1,149 @@
+package link
+
+import (
+	"github.com/rivet-linker/rivet/internal/elfio"
+)
+
+// SymID indexes Linker.syms. Every symbol of every loaded object gets one:
+// locals own a contiguous range per file, globals are interned by name.
+type SymID uint32
+
+// symState is where a symbol's definition comes from.
+type symState uint8
+
+const (
+	stUndef   symState = iota // referenced only
+	stLazy                    // defined by an archive member not (yet) loaded
+	stShared                  // defined by a shared object
+	stCommon                  // tentative definition (STT_COMMON / SHN_COMMON)
+	stDefined                 // defined by a loaded object (section or absolute)
+	stLinker                  // defined by the linker (relative to an output section, or absolute)
+)
+
+// Symbol flags: what relocations need, ORed in by the scan.
+const (
+	needGOT uint32 = 1 << iota
+	needPLT
+	needCanonPLT
+	needCopy
+	needTLSGD
+	needTLSIE
+	needTLSDesc
+	needDynSym // must be in .dynsym
+)
+
+// Symbol is one symbol of the link.
+type Symbol struct {
+	Name string
+	// Definition.
+	state   symState
+	file    *File    // defining file (object or shared), nil for undefined/linker
+	sec     *Section // defining input section; nil: absolute (or linker/common before allocation)
+	outSec  *OutSection
+	value   uint64 // section-relative (stDefined with sec), absolute, or outSec-relative
+	size    uint64
+	typ     uint8 // STT_*
+	weak    bool  // the definition (or, undefined, every reference) is weak
+	vis     uint8 // merged visibility (most restrictive of regular objects)
+	isLocal bool  // a file-local symbol (STB_LOCAL)
+	// Lazy (archive) definition.
+	lazyAr  *archive
+	lazyIdx int
+	// References.
+	strongRef   bool // referenced by a non-weak undefined in a regular object
+	refByShared bool // referenced by a shared object
+	usedByReg   bool // referenced or defined by a regular object
+	// Shared definition details.
+	verIdx    uint16 // version index in the defining shared object
+	commonAln uint64
+	// Versioning of definitions in this output.
+	verName    string // from foo@V / foo@@V in an object
+	verDefault bool   // foo@@V
+	verLocal   bool   // localized by a version script
+	verOut     uint16 // output version index (.gnu.version)
+	// Decisions.
+	preemptible bool
+	exported    bool
+	ifunc       bool // non-preemptible IFUNC: address is its IPLT entry
+	flags       uint32
+	gotIdx      int32 // slot index in .got, -1 none
+	pltIdx      int32 // entry index in .plt, -1 none
+	gdIdx       int32
+	ieIdx       int32
+	descIdx     int32
+	dynIdx      int32 // index in .dynsym, 0 none
+	copySec     *OutSection
+	copyOff     uint64
+	symtabIdx   int32
+	absolute    bool // stLinker: value is absolute
+}
+
+// File is one loaded input file: a relocatable object or a shared object.
+type File struct {
+	name     string // display name: path, or lib.a(member.o)
+	data     []byte
+	elf      *elfio.File
+	shared   bool
+	priority int // load order
+	// Objects.
+	sections    []*Section // by section index; nil when not loaded
+	symtab      []byte
+	strtab      []byte
+	firstGlobal int
+	syms        []SymID // by symtab index
+	ehFrames    []*Section
+	props       []byte // .note.gnu.property contents
+	hasProps    bool
+	execStack   bool
+	// Shared objects.
+	soname   string
+	asNeeded bool
+	needed   bool // DT_NEEDED will be emitted
+	verNames []string
+	verneed  map[uint16]uint16 // this DSO's version index -> output verneed index
+	dynsym   []byte
+	dynstr   []byte
+}
+
+// Section is one input section.
+type Section struct {
+	file      *File
+	idx       uint32
+	name      string
+	shdr      elfio.Shdr
+	data      []byte
+	relas     []byte // SHT_RELA contents applying to this section
+	out       *OutSection
+	off       uint64 // offset within out
+	alive     bool
+	discarded bool // lost a COMDAT group or was dropped
+	// .eh_frame pieces.
+	eh *ehSection
+	// FDEs describing this (code) section, for --gc-sections.
+	fdes []*ehRecord
+	// Merged-string pieces (SHF_MERGE|SHF_STRINGS).
+	merge *mergeSection
+	// Dynamic relocations this section emits: first index in .rela.dyn.
+	dynRelBase  int
+	dynRelCount int
+}
+
+func (s *Section) size() uint64 {
+	return s.shdr.Size
+}
+
+func (s *Section) isAlloc() bool { return s.shdr.Flags&shfAlloc != 0 }
+
+const (
+	shfWrite     = 0x1
+	shfAlloc     = 0x2
+	shfExec      = 0x4
+	shfMerge     = 0x10
+	shfStrings   = 0x20
+	shfInfoLink  = 0x40
+	shfGroup     = 0x200
+	shfTLS       = 0x400
+	shfGNURetain = 0x200000
+	shfExclude   = 0x80000000
+	shfX86Large  = 0x10000000
+)

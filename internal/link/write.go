@@ -1,0 +1,320 @@
+package link
+
+import (
+	"crypto/md5"
+	"crypto/rand"
+	"crypto/sha1"
+	"debug/elf"
+	"encoding/hex"
+	"fmt"
+	"runtime"
+	"sync"
+
+	"github.com/rivet-linker/rivet/internal/elfio"
+	"github.com/rivet-linker/rivet/internal/output"
+	"github.com/rivet-linker/rivet/internal/reloc"
+)
+
+// relocWriter applies relocations into the output image.
+type relocWriter struct {
+	l      *Linker
+	relDyn  []byte // the output .rela.dyn
+	fullBuf []byte // the whole output image
+	mu     sync.Mutex
+	errs   []string
+}
+
+func (rw *relocWriter) errorf(format string, args ...any) {
+	rw.mu.Lock()
+	rw.errs = append(rw.errs, fmt.Sprintf(format, args...))
+	rw.mu.Unlock()
+}
+
+// symAddr is S for relocation r of file f (merge sections translated).
+func (rw *relocWriter) symAddr(f *File, r elfio.Rela) uint64 {
+	s := &rw.l.syms[f.syms[r.Sym]]
+	return rw.l.symAddr(s)
+}
+
+// apply computes and writes relocation i of sec. buf is the output bytes
+// the relocation's offset at refers to; p is the place's address. cursor
+// is the next .rela.dyn slot of this section.
+func (rw *relocWriter) apply(f *File, sec *Section, i int, r elfio.Rela, buf []byte, at uint64, p uint64) {
+	rw.applyDyn(f, sec, r, buf, at, p, nil)
+}
+
+func (rw *relocWriter) applyDyn(f *File, sec *Section, r elfio.Rela, buf []byte, at uint64, p uint64, cursor *int) reloc.TLSAction {
+	l := rw.l
+	if int(r.Sym) >= len(f.syms) {
+		return reloc.Keep
+	}
+	s := &l.syms[f.syms[r.Sym]]
+	d := l.decide(f, sec, &r, sec.data)
+	if !d.info.Valid || d.info.Kind == reloc.None {
+		return reloc.Keep
+	}
+	v := reloc.Values{A: r.Addend, P: p, Z: s.size}
+	if s.typ == uint8(elf.STT_SECTION) && s.sec != nil && s.sec.merge != nil {
+		v.S = l.sectionAddr(s.sec, s.value+uint64(r.Addend))
+		v.A = 0
+	} else {
+		v.S = l.symAddr(s)
+	}
+	v.L = v.S
+	if s.pltIdx >= 0 && l.synth.plt != nil {
+		v.L = l.pltEntryAddr(s)
+	}
+	switch {
+	case l.synth.gotPlt != nil:
+		v.GOT = l.synth.gotPlt.addr
+	case l.synth.gotSec != nil:
+		v.GOT = l.synth.gotSec.addr
+	}
+	v.TP = int64(v.S + uint64(v.A) - l.tlsEnd)
+	v.DTP = int64(v.S + uint64(v.A) - l.tlsStart)
+	switch d.info.Kind {
+	case reloc.GOTPCRel, reloc.GOTPCRelX, reloc.GOTRel:
+		if s.gotIdx >= 0 {
+			v.G = l.gotSlotAddr(s.gotIdx)
+		}
+	case reloc.TLSGD:
+		if d.tls == reloc.ToIE {
+			v.G = l.gotSlotAddr(s.ieIdx)
+		} else if d.tls == reloc.Keep {
+			v.G = l.gotSlotAddr(s.gdIdx)
+		}
+	case reloc.TLSLD:
+		if d.tls == reloc.Keep {
+			v.G = l.gotSlotAddr(l.synth.ldIdx)
+		}
+	case reloc.GOTTPOff:
+		if d.tls == reloc.Keep {
+			v.G = l.gotSlotAddr(s.ieIdx)
+		}
+	case reloc.TLSDesc:
+		if d.tls == reloc.ToIE {
+			v.G = l.gotSlotAddr(s.ieIdx)
+		} else if d.tls == reloc.Keep {
+			v.G = l.gotSlotAddr(s.descIdx)
+		}
+	}
+	args := reloc.RelaArgs{Type: r.Type, Offset: at, Info: d.info, Act: d.act, TLS: d.tls,
+		Site: reloc.Site{File: f.name, Section: sec.name, Offset: r.Offset, Symbol: s.Name}}
+	switch d.act {
+	case reloc.DynSym:
+		if cursor != nil {
+			rw.putDyn(cursor, p, l.arch.DynType(reloc.DynWord), uint32(s.dynIdx), r.Addend)
+		}
+		v.S, v.A = 0, r.Addend
+		elfio.Put64(buf[at:], uint64(r.Addend))
+		return d.tls
+	case reloc.DynRelative:
+		if cursor != nil {
+			rw.putDyn(cursor, p, l.arch.DynType(reloc.DynRelativeKind), 0, int64(v.S)+v.A)
+		}
+	case reloc.NeedPIC:
+		return d.tls
+	}
+	if err := l.arch.Apply(buf, &args, &v); err != nil {
+		rw.errorf("%v", err)
+	}
+	return d.tls
+}
+
+func (rw *relocWriter) putDyn(cursor *int, off uint64, typ uint32, sym uint32, addend int64) {
+	i := *cursor
+	*cursor = i + 1
+	if (i+1)*elfio.RelaSize > len(rw.relDyn) {
+		rw.errorf("internal error: .rela.dyn overflow")
+		return
+	}
+	elfio.PutRela(rw.relDyn[i*elfio.RelaSize:], off, typ, sym, addend)
+}
+
+// writeSection copies an input section and applies its relocations.
+func (rw *relocWriter) writeSection(sec *Section, out []byte) {
+	if sec.shdr.Type == shtNobits {
+		return
+	}
+	dst := out[sec.off : sec.off+sec.shdr.Size]
+	copy(dst, sec.data)
+	if sec.relas == nil || sec.file == nil || sec.file.syms == nil {
+		return
+	}
+	l := rw.l
+	cursor := sec.dynRelBase
+	base := sec.out.addr + sec.off
+	n := len(sec.relas) / elfio.RelaSize
+	for i := 0; i < n; i++ {
+		r := elfio.ReadRela(sec.relas, i)
+		info := l.arch.Info(r.Type)
+		if !info.Valid {
+			continue
+		}
+		tls := rw.applyDyn(sec.file, sec, r, dst, r.Offset, base+r.Offset, &cursor)
+		if info.Kind.IsTLS() && tls != reloc.Keep && sec.isAlloc() && l.arch.TLSRelaxConsumesNext(info.Kind) {
+			i++
+		}
+	}
+	if cursor != sec.dynRelBase+sec.dynRelCount {
+		rw.errorf("internal error: %s: %d dynamic relocations planned, %d written", secLoc(sec, 0), sec.dynRelCount, cursor-sec.dynRelBase)
+	}
+}
+
+// writeOutput builds the image and renames it into place.
+func (l *Linker) writeOutput() {
+	of, err := output.Create(l.cfg.Output, l.fileSize)
+	if err != nil {
+		l.errorf("%v", err)
+		return
+	}
+	buf := of.Buf
+	rw := &relocWriter{l: l, fullBuf: buf}
+	if l.synth.relaDyn != nil {
+		rw.relDyn = buf[l.synth.relaDyn.off : l.synth.relaDyn.off+l.synth.relaDyn.size]
+	}
+	l.writeHeaders(buf)
+
+	// Input sections, in parallel.
+	type job struct {
+		sec *Section
+		out []byte
+	}
+	var jobs []job
+	for _, o := range l.outSecs {
+		if o.synth != synNone || o.shdr.Type == shtNobits {
+			continue
+		}
+		ob := buf[o.off : o.off+o.size]
+		for _, m := range o.members {
+			jobs = append(jobs, job{m, ob})
+		}
+	}
+	workers := l.cfg.Threads
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	var wg sync.WaitGroup
+	next := make(chan job, 64)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range next {
+				rw.writeSection(j.sec, j.out)
+			}
+		}()
+	}
+	for _, j := range jobs {
+		next <- j
+	}
+	close(next)
+	wg.Wait()
+
+	// Synthetic sections.
+	for _, o := range l.outSecs {
+		if o.synth == synNone || o.size == 0 {
+			continue
+		}
+		l.writeSynthetic(o, buf[o.off:o.off+o.size], rw)
+	}
+	if h := l.synth.ehFrameHdr; h != nil {
+		l.writeEhFrameHdr(buf[h.off:h.off+h.size], h.addr, l.synth.ehFrame.addr)
+	}
+	l.writeSectionHeaders(buf)
+	if l.synth.buildID != nil {
+		l.writeBuildID(buf)
+	}
+	rw.errs = append(rw.errs, l.errs...)
+	l.errs = rw.errs
+	if len(l.errs) > 0 {
+		of.Abort()
+		return
+	}
+	mode := uint32(0o777)
+	if err := of.Commit(osMode(mode)); err != nil {
+		l.errorf("%v", err)
+	}
+}
+
+func (l *Linker) writeHeaders(buf []byte) {
+	copy(buf, []byte{0x7f, 'E', 'L', 'F', byte(elf.ELFCLASS64), byte(elf.ELFDATA2LSB), byte(elf.EV_CURRENT)})
+	typ := elf.ET_DYN
+	if l.out == reloc.OutExec {
+		typ = elf.ET_EXEC
+	}
+	elfio.Put16(buf[16:], uint16(typ))
+	elfio.Put16(buf[18:], uint16(l.arch.Machine()))
+	elfio.Put32(buf[20:], 1)
+	elfio.Put64(buf[24:], l.entryAddr)
+	elfio.Put64(buf[32:], elfio.EhdrSize)
+	elfio.Put64(buf[40:], l.shoff)
+	elfio.Put32(buf[48:], 0)
+	elfio.Put16(buf[52:], elfio.EhdrSize)
+	elfio.Put16(buf[54:], elfio.PhdrSize)
+	elfio.Put16(buf[56:], uint16(len(l.phdrs)))
+	elfio.Put16(buf[58:], elfio.ShdrSize)
+	elfio.Put16(buf[60:], uint16(l.shnum))
+	elfio.Put16(buf[62:], uint16(l.synth.shstrtab.index))
+	for i, p := range l.phdrs {
+		elfio.PutPhdr(buf[elfio.EhdrSize+i*elfio.PhdrSize:], p)
+	}
+}
+
+func (l *Linker) writeSectionHeaders(buf []byte) {
+	sy := &l.synth
+	copy(buf[sy.shstrtab.off:], sy.shstrtabB.buf)
+	idx := func(o *OutSection) uint32 {
+		if o == nil {
+			return 0
+		}
+		return uint32(o.index)
+	}
+	for _, o := range l.outSecs {
+		sh := o.shdr
+		sh.Name = sy.shstrtabB.index[o.name]
+		sh.Addr, sh.Offset, sh.Size = o.addr, o.off, o.size
+		switch o.synth {
+		case synDynsym:
+			sh.Link, sh.Info = idx(sy.dynstr), 1
+		case synHash, synGnuHash, synVersym:
+			sh.Link = idx(sy.dynsym)
+		case synVerneed:
+			sh.Link, sh.Info = idx(sy.dynstr), uint32(len(sy.verneedList))
+		case synVerdef:
+			sh.Link, sh.Info = idx(sy.dynstr), uint32(len(l.verDefs)+1)
+		case synRelaDyn:
+			sh.Link = idx(sy.dynsym)
+		case synRelaPlt:
+			sh.Link, sh.Info = idx(sy.dynsym), idx(sy.gotPlt)
+		case synDynamic:
+			sh.Link = idx(sy.dynstr)
+		case synSymtab:
+			sh.Link, sh.Info = idx(sy.strtab), uint32(sy.symtabLocal)
+		}
+		elfio.PutShdr(buf[l.shoff+uint64(o.index)*elfio.ShdrSize:], sh)
+	}
+}
+
+func (l *Linker) writeBuildID(buf []byte) {
+	o := l.synth.buildID
+	desc := buf[o.off+16 : o.off+o.size]
+	style := l.cfg.BuildID
+	var sum []byte
+	switch {
+	case style == "md5":
+		h := md5.Sum(buf)
+		sum = h[:]
+	case style == "uuid":
+		sum = make([]byte, 16)
+		rand.Read(sum)
+		sum[6] = sum[6]&0x0f | 0x40
+		sum[8] = sum[8]&0x3f | 0x80
+	case len(style) > 2 && style[:2] == "0x":
+		sum, _ = hex.DecodeString(style[2:])
+	default:
+		h := sha1.Sum(buf)
+		sum = h[:]
+	}
+	copy(desc, sum)
+}

@@ -1,0 +1,97 @@
+// Package output writes the output file safely: the image is built in a
+// temporary file next to the destination (mapped read-write) and renamed
+// over the destination only when the link succeeded, so a failed link never
+// leaves a partial file and never destroys the previous output.
+package output
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"syscall"
+)
+
+// File is an output image being written.
+type File struct {
+	Buf  []byte
+	path   string
+	tmp    *os.File
+	mapped bool
+}
+
+// Create makes a temporary file of size bytes in path's directory and maps it.
+func Create(path string, size uint64) (*File, error) {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".rivet-*")
+	if err != nil {
+		return nil, fmt.Errorf("cannot create output file %s: %v", path, unwrap(err))
+	}
+	f := &File{path: path, tmp: tmp}
+	if err := tmp.Truncate(int64(size)); err != nil {
+		f.Abort()
+		return nil, fmt.Errorf("cannot size output file %s: %v", path, unwrap(err))
+	}
+	if size > 0 {
+		buf, err := syscall.Mmap(int(tmp.Fd()), 0, int(size), syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED)
+		if err != nil {
+			// Fall back to an in-memory buffer written at Commit.
+			buf = make([]byte, size)
+		} else {
+			f.mapped = true
+		}
+		f.Buf = buf
+	}
+	return f, nil
+}
+
+// Commit flushes the image, sets the mode and renames it into place.
+func (f *File) Commit(mode os.FileMode) error {
+	if f.mapped {
+		if err := syscall.Munmap(f.Buf); err != nil {
+			f.Abort()
+			return fmt.Errorf("cannot write output file %s: %v", f.path, err)
+		}
+	} else if len(f.Buf) > 0 {
+		if _, err := f.tmp.WriteAt(f.Buf, 0); err != nil {
+			f.Abort()
+			return fmt.Errorf("cannot write output file %s: %v", f.path, unwrap(err))
+		}
+	}
+	f.Buf = nil
+	if err := f.tmp.Chmod(mode &^ umask()); err != nil {
+		f.Abort()
+		return fmt.Errorf("cannot set mode of %s: %v", f.path, unwrap(err))
+	}
+	if err := f.tmp.Close(); err != nil {
+		os.Remove(f.tmp.Name())
+		return fmt.Errorf("cannot write output file %s: %v", f.path, unwrap(err))
+	}
+	if err := os.Rename(f.tmp.Name(), f.path); err != nil {
+		os.Remove(f.tmp.Name())
+		return fmt.Errorf("cannot rename output into place %s: %v", f.path, unwrap(err))
+	}
+	return nil
+}
+
+// Abort removes the temporary file; the destination is untouched.
+func (f *File) Abort() {
+	if f.mapped && f.Buf != nil {
+		syscall.Munmap(f.Buf)
+	}
+	f.Buf = nil
+	f.tmp.Close()
+	os.Remove(f.tmp.Name())
+}
+
+func umask() os.FileMode {
+	m := syscall.Umask(0)
+	syscall.Umask(m)
+	return os.FileMode(m)
+}
+
+func unwrap(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err
+	}
+	return err
+}
