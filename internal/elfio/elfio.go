@@ -281,9 +281,9 @@ func PutPhdr(b []byte, p Phdr) {
 }
 
 // Little-endian accessors used by writers.
-func U16(b []byte) uint16       { return le.Uint16(b) }
-func U32(b []byte) uint32       { return le.Uint32(b) }
-func U64(b []byte) uint64       { return le.Uint64(b) }
-func Put16(b []byte, v uint16)  { le.PutUint16(b, v) }
-func Put32(b []byte, v uint32)  { le.PutUint32(b, v) }
-func Put64(b []byte, v uint64)  { le.PutUint64(b, v) }
+func U16(b []byte) uint16      { return le.Uint16(b) }
+func U32(b []byte) uint32      { return le.Uint32(b) }
+func U64(b []byte) uint64      { return le.Uint64(b) }
+func Put16(b []byte, v uint16) { le.PutUint16(b, v) }
+func Put32(b []byte, v uint32) { le.PutUint32(b, v) }
+func Put64(b []byte, v uint64) { le.PutUint64(b, v) }

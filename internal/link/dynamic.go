@@ -246,6 +246,12 @@ func (l *Linker) buildVersions() {
 	if len(l.verDefs) > 0 {
 		sy.verdef = l.newSynth(".gnu.version_d", uint32(elf.SHT_GNU_VERDEF), a, 4, synVerdef)
 		sy.verdef.size = uint64(len(l.verDefs)+1) * (20 + 8)
+		for _, ps := range l.verParents {
+			sy.verdef.size += 8 * uint64(len(ps))
+			for _, p := range ps {
+				sy.dynstrB.add(p)
+			}
+		}
 		base := l.cfg.Soname
 		if base == "" {
 			base = filepath.Base(l.cfg.Output)

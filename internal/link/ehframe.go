@@ -13,7 +13,27 @@ import (
 // gets one table entry per surviving FDE.
 
 type ehSection struct {
-	records []*ehRecord
+	records  []*ehRecord
+	outStart uint64 // where this section's surviving records begin in the output
+	outEnd   uint64
+}
+
+// addrOf maps an offset in an input .eh_frame to the output: into the
+// surviving record that contains it, else to where the section's records
+// begin (e.g. crtbegin's __EH_FRAME_BEGIN__ in an empty section) or end.
+func (eh *ehSection) addrOf(off uint64) uint64 {
+	for _, r := range eh.records {
+		if off >= r.off && off < r.off+r.size && r.hasOut {
+			return r.outOff + (off - r.off)
+		}
+		if off < r.off+r.size {
+			break
+		}
+	}
+	if len(eh.records) > 0 && off >= eh.records[len(eh.records)-1].off+eh.records[len(eh.records)-1].size {
+		return eh.outEnd
+	}
+	return eh.outStart
 }
 
 type ehRecord struct {
@@ -167,6 +187,7 @@ func (l *Linker) finishEhFrames() (size uint64, fdes int) {
 			if s.eh == nil || !s.alive {
 				continue
 			}
+			s.eh.outStart = off
 			for _, r := range s.eh.records {
 				if !r.alive {
 					continue
@@ -180,6 +201,7 @@ func (l *Linker) finishEhFrames() (size uint64, fdes int) {
 					fdes++
 				}
 			}
+			s.eh.outEnd = off
 		}
 	}
 	return off + 4, fdes // + the zero terminator

@@ -532,6 +532,9 @@ func (l *Linker) sectionAddr(sec *Section, off uint64) uint64 {
 		m := sec.merge.merged
 		return m.out.addr + m.off + sec.merge.translate(off)
 	}
+	if sec.eh != nil && l.synth.ehFrame != nil {
+		return l.synth.ehFrame.addr + sec.eh.addrOf(off)
+	}
 	if sec.out == nil {
 		return 0
 	}

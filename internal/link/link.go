@@ -60,6 +60,7 @@ type Linker struct {
 	versionScript *script.VersionScript
 	dynamicList   []script.Pattern
 	verDefs       []string
+	verParents    [][]string
 	textRel       bool
 	interpPath    string
 	phdrs         []elfio.Phdr
@@ -99,10 +100,10 @@ var ErrLink = errors.New("link failed")
 func New(cfg *options.Config, arch reloc.Arch, stdout, stderr io.Writer) *Linker {
 	l := &Linker{
 		cfg: cfg, arch: arch, stdout: stdout, stderr: stderr,
-		mapped:  map[string][]byte{},
-		sonames: map[string]*File{},
-		comdats: map[string]*File{},
-		symMap:  map[string]SymID{},
+		mapped:    map[string][]byte{},
+		sonames:   map[string]*File{},
+		comdats:   map[string]*File{},
+		symMap:    map[string]SymID{},
 		wraps:     map[string]bool{},
 		startStop: map[string]bool{},
 	}

@@ -281,6 +281,7 @@ func (l *Linker) applyVersionScripts() {
 		for _, v := range vs.Versions {
 			if v.Name != "" {
 				l.verDefs = append(l.verDefs, v.Name)
+				l.verParents = append(l.verParents, v.Parents)
 			}
 		}
 	}

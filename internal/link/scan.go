@@ -141,10 +141,16 @@ func (l *Linker) scanRelocations() {
 						u.more++
 					}
 				}
-				if sec.eh != nil || !sec.isAlloc() {
+				if !sec.isAlloc() {
 					continue
 				}
 				d := l.decide(f, sec, &r, sec.data)
+				if sec.eh != nil && (d.act == reloc.DynSym || d.act == reloc.DynRelative) {
+					// .eh_frame is rewritten record by record; compilers
+					// never need load-time relocations in it.
+					l.errorf("%s: relocation %s against %s in .eh_frame needs a dynamic relocation; recompile with -fPIC", loc(), info.Name, displayName(s.Name))
+					continue
+				}
 				if info.Kind.IsTLS() && s.typ != uint8(elf.STT_TLS) && s.state != stUndef && r.Sym != 0 {
 					l.errorf("%s: TLS relocation %s against non-TLS symbol %s", loc(), info.Name, displayName(s.Name))
 					continue

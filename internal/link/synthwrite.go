@@ -259,8 +259,13 @@ func (l *Linker) writeVerdef(b []byte) {
 		base = filepath.Base(l.cfg.Output)
 	}
 	names := append([]string{base}, l.verDefs...)
+	off := 0
 	for i, n := range names {
-		off := i * 28
+		var parents []string
+		if i > 0 {
+			parents = l.verParents[i-1]
+		}
+		size := 20 + 8*(1+len(parents))
 		elfio.Put16(b[off:], 1)
 		var flags uint16
 		if i == 0 {
@@ -268,16 +273,26 @@ func (l *Linker) writeVerdef(b []byte) {
 		}
 		elfio.Put16(b[off+2:], flags)
 		elfio.Put16(b[off+4:], uint16(i+1))
-		elfio.Put16(b[off+6:], 1)
+		elfio.Put16(b[off+6:], uint16(1+len(parents)))
 		elfio.Put32(b[off+8:], sysvHash(n))
 		elfio.Put32(b[off+12:], 20)
-		next := uint32(28)
+		next := uint32(size)
 		if i == len(names)-1 {
 			next = 0
 		}
 		elfio.Put32(b[off+16:], next)
-		elfio.Put32(b[off+20:], sy.dynstrB.index[n])
-		elfio.Put32(b[off+24:], 0)
+		// Verdaux: the version's own name, then its parents.
+		auxNames := append([]string{n}, parents...)
+		for j, an := range auxNames {
+			a := off + 20 + 8*j
+			elfio.Put32(b[a:], sy.dynstrB.index[an])
+			an := uint32(8)
+			if j == len(auxNames)-1 {
+				an = 0
+			}
+			elfio.Put32(b[a+4:], an)
+		}
+		off += size
 	}
 }
 

@@ -17,11 +17,11 @@ import (
 
 // relocWriter applies relocations into the output image.
 type relocWriter struct {
-	l      *Linker
+	l       *Linker
 	relDyn  []byte // the output .rela.dyn
 	fullBuf []byte // the whole output image
-	mu     sync.Mutex
-	errs   []string
+	mu      sync.Mutex
+	errs    []string
 }
 
 func (rw *relocWriter) errorf(format string, args ...any) {

@@ -13,7 +13,7 @@ import (
 
 // File is an output image being written.
 type File struct {
-	Buf  []byte
+	Buf    []byte
 	path   string
 	tmp    *os.File
 	mapped bool

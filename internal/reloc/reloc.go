@@ -12,24 +12,24 @@ package reloc
 type Kind uint8
 
 const (
-	None      Kind = iota
-	Abs            // S + A
-	PCRel          // S + A - P
-	PLTPCRel       // L + A - P (branch; may go through a PLT entry)
-	GOTPCRel       // G + GOT + A - P (GOT slot address, PC-relative)
-	GOTPCRelX      // as GOTPCRel, but the instruction may be relaxed to a direct access
-	GOTRel         // G + A (GOT slot offset from the GOT base)
-	GOTOff         // S + A - GOT
-	GOTPC          // GOT + A - P
-	PLTOff         // L + A - GOT
-	TLSGD          // general dynamic: GOT pair (module, offset), PC-relative
-	TLSLD          // local dynamic: module GOT pair, PC-relative
-	DTPOff         // offset within the module's TLS block
-	GOTTPOff       // initial exec: GOT slot holding the TP offset, PC-relative
-	TPOff          // local exec: offset from the thread pointer
-	TLSDesc        // TLS descriptor GOT pair, PC-relative
-	TLSDescCall    // marks the call through a TLS descriptor
-	Size           // Z + A (symbol size)
+	None        Kind = iota
+	Abs              // S + A
+	PCRel            // S + A - P
+	PLTPCRel         // L + A - P (branch; may go through a PLT entry)
+	GOTPCRel         // G + GOT + A - P (GOT slot address, PC-relative)
+	GOTPCRelX        // as GOTPCRel, but the instruction may be relaxed to a direct access
+	GOTRel           // G + A (GOT slot offset from the GOT base)
+	GOTOff           // S + A - GOT
+	GOTPC            // GOT + A - P
+	PLTOff           // L + A - GOT
+	TLSGD            // general dynamic: GOT pair (module, offset), PC-relative
+	TLSLD            // local dynamic: module GOT pair, PC-relative
+	DTPOff           // offset within the module's TLS block
+	GOTTPOff         // initial exec: GOT slot holding the TP offset, PC-relative
+	TPOff            // local exec: offset from the thread pointer
+	TLSDesc          // TLS descriptor GOT pair, PC-relative
+	TLSDescCall      // marks the call through a TLS descriptor
+	Size             // Z + A (symbol size)
 	NumKinds
 )
 
