@@ -409,7 +409,14 @@ func (l *Linker) finalizeLinkerSymbols() {
 				set(id, sy.ehFrameHdr.addr)
 			}
 		case "_TLS_MODULE_BASE_":
-			set(id, l.tlsStart)
+			// Local-dynamic code adds x@dtpoff to the module base. Where
+			// LD relaxes to LE those offsets become TP-relative, so the
+			// base must be the thread pointer itself (TP offset 0).
+			if reloc.DecideTLS(reloc.TLSLD, l.out, reloc.TLSLocal) == reloc.ToLE {
+				set(id, l.tlsEnd)
+			} else {
+				set(id, l.tlsStart)
+			}
 			s.typ = uint8(elf.STT_TLS)
 		default:
 			var secName string

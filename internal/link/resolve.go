@@ -185,6 +185,9 @@ func (l *Linker) defineLinkerSymbols() {
 		}
 		s.state, s.file, s.sec = stLinker, nil, nil
 		s.vis = uint8(elf.STV_HIDDEN)
+		if n == "_TLS_MODULE_BASE_" {
+			s.typ = uint8(elf.STT_TLS)
+		}
 		if n == "_end" || n == "end" || n == "_etext" || n == "etext" || n == "_edata" || n == "edata" || n == "__bss_start" {
 			s.vis = uint8(elf.STV_DEFAULT)
 		}
