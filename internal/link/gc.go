@@ -17,7 +17,9 @@ func (l *Linker) gcSections() {
 	// referring to dead code resolves to 0) but are not roots.
 	for _, f := range l.objects {
 		for _, s := range f.sections {
-			if s != nil && !s.discarded && s.isAlloc() {
+			// .eh_frame stays: its records are kept or dropped one by
+			// one, with the code they describe.
+			if s != nil && !s.discarded && s.isAlloc() && s.eh == nil {
 				s.alive = false
 			}
 		}
@@ -96,7 +98,7 @@ func (l *Linker) gcSections() {
 	if l.cfg.PrintGCSections {
 		for _, f := range l.objects {
 			for _, s := range f.sections {
-				if s != nil && !s.discarded && s.isAlloc() && !s.alive {
+				if s != nil && !s.discarded && s.isAlloc() && !s.alive && s.eh == nil {
 					fmt.Fprintf(l.stderr, "rivet: removing unused section '%s' in file '%s'\n", s.name, f.name)
 				}
 			}

@@ -179,8 +179,8 @@ func (l *Linker) Run() error {
 	}{
 		{"load inputs", l.loadInputs},
 		{"resolve symbols", l.resolve},
-		{"gc sections", l.gcSections},
 		{"parse eh_frame", l.parseEhFrames},
+		{"gc sections", l.gcSections},
 		{"merge strings", l.mergeStrings},
 		{"assign output sections", l.assignOutputSections},
 		{"scan relocations", l.scanRelocations},

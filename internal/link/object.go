@@ -71,6 +71,14 @@ func (l *Linker) addObject(name string, data []byte, from *archive) {
 		}
 	}
 
+	// GCC's slim LTO objects carry only GIMPLE: there is no code to link.
+	for i := f.firstGlobal; i < len(f.symtab)/elfio.SymSize; i++ {
+		if elfio.CString(f.strtab, elfio.ReadSym(f.symtab, i).Name) == "__gnu_lto_slim" {
+			l.errorf("%s: GCC LTO object (compiled with -flto) is not supported yet; link without -flto or with -ffat-lto-objects", name)
+			return
+		}
+	}
+
 	// COMDAT groups: the first file to define a signature keeps its
 	// members; later copies are discarded before their symbols count.
 	discard := make([]bool, n)
