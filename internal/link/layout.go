@@ -300,7 +300,7 @@ func (l *Linker) layout() {
 		phdrs = append(phdrs, secPhdr(elf.PT_GNU_PROPERTY, elf.PF_R, sy.property, 8))
 	}
 	stackFlags := uint32(elf.PF_R | elf.PF_W)
-	if l.cfg.ZExecStack {
+	if l.execStack() {
 		stackFlags |= uint32(elf.PF_X)
 	}
 	phdrs = append(phdrs, elfio.Phdr{Type: uint32(elf.PT_GNU_STACK), Flags: stackFlags, Align: 16})
@@ -559,4 +559,23 @@ func (l *Linker) pltEntryAddr(s *Symbol) uint64 {
 
 func (l *Linker) gotSlotAddr(idx int32) uint64 {
 	return l.synth.gotSec.addr + uint64(idx)*8
+}
+
+// execStack: -z execstack, or an object that asked for an executable stack
+// with an executable .note.GNU-stack (unless -z noexecstack overrides).
+// Objects without the note are taken to need no executable stack, as lld
+// does; GNU ld would make the stack executable for them.
+func (l *Linker) execStack() bool {
+	if l.cfg.ZExecStack {
+		return true
+	}
+	if l.cfg.ZNoExecStackSet {
+		return false
+	}
+	for _, f := range l.objects {
+		if f.execStack {
+			return true
+		}
+	}
+	return false
 }

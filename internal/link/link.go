@@ -187,6 +187,7 @@ func (l *Linker) Run() error {
 		{"create synthetic sections", l.createSynthetics},
 		{"layout", l.layout},
 		{"write output", l.writeOutput},
+		{"write map", l.writeMap},
 	}
 	for _, p := range passes {
 		if !l.pass(p.name, p.fn) {

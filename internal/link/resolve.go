@@ -69,6 +69,7 @@ func (l *Linker) wrapName(name string) string {
 
 // resolve finishes symbol resolution once every input is loaded.
 func (l *Linker) resolve() {
+	l.traceSymbols()
 	// Duplicate definitions (a discarded COMDAT copy never gets here).
 	for _, d := range l.dupErrs {
 		s := &l.syms[d.id]

@@ -127,6 +127,7 @@ type Config struct {
 	ZRelro          bool   // relro (default true) / norelro
 	ZNow            bool   // now / lazy (default lazy)
 	ZExecStack      bool   // execstack / noexecstack (default false)
+	ZNoExecStackSet bool   // -z noexecstack given explicitly (overrides inputs' notes)
 	ZSeparateCode   bool   // separate-code (default true) / noseparate-code
 	ZText           bool   // text / notext (default: text for PIE and shared is off: ld allows textrels with a warning; we follow lld: error)
 	ZNodelete       bool   // nodelete

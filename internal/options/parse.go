@@ -343,9 +343,9 @@ func zOption(c *Config, kw string) error {
 	case "lazy":
 		c.ZNow = false
 	case "execstack":
-		c.ZExecStack = true
+		c.ZExecStack, c.ZNoExecStackSet = true, false
 	case "noexecstack":
-		c.ZExecStack = false
+		c.ZExecStack, c.ZNoExecStackSet = false, true
 	case "separate-code":
 		c.ZSeparateCode = true
 	case "noseparate-code":

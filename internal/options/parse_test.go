@@ -468,7 +468,7 @@ func TestZKeywords(t *testing.T) {
 		{"joined", split("-znorelro -znow"), with(func(c *Config) { c.ZRelro, c.ZNow = false, true })},
 		{"relro again", split("-z norelro -z relro -z now -z lazy"), defaultConfig()},
 		{"execstack", split("-z execstack"), with(func(c *Config) { c.ZExecStack = true })},
-		{"noexecstack", split("-z execstack -z noexecstack"), defaultConfig()},
+		{"noexecstack", split("-z execstack -z noexecstack"), with(func(c *Config) { c.ZNoExecStackSet = true })},
 		{"separate-code", split("-z noseparate-code"), with(func(c *Config) { c.ZSeparateCode = false })},
 		{"separate-code again", split("-z noseparate-code -z separate-code"), defaultConfig()},
 		{"text", split("-z text"), with(func(c *Config) { c.ZText = true })},
