@@ -52,6 +52,8 @@ type Linker struct {
 	dupErrs    []dupDef
 
 	wraps         map[string]bool
+	symWarnings   map[string]string // .gnu.warning.SYM texts
+	warned        map[SymID]bool
 	globals       []SymID
 	internal      *File
 	linkerSyms    []SymID
@@ -100,12 +102,13 @@ var ErrLink = errors.New("link failed")
 func New(cfg *options.Config, arch reloc.Arch, stdout, stderr io.Writer) *Linker {
 	l := &Linker{
 		cfg: cfg, arch: arch, stdout: stdout, stderr: stderr,
-		mapped:    map[string][]byte{},
-		sonames:   map[string]*File{},
-		comdats:   map[string]*File{},
-		symMap:    map[string]SymID{},
-		wraps:     map[string]bool{},
-		startStop: map[string]bool{},
+		mapped:      map[string][]byte{},
+		sonames:     map[string]*File{},
+		comdats:     map[string]*File{},
+		symMap:      map[string]SymID{},
+		wraps:       map[string]bool{},
+		symWarnings: map[string]string{},
+		startStop:   map[string]bool{},
 	}
 	for _, w := range cfg.Wrap {
 		l.wraps[w] = true

@@ -147,6 +147,11 @@ func (l *Linker) addObject(name string, data []byte, from *archive) {
 		if strings.HasPrefix(secName, ".gnu.lto_") || secName == ".llvm_addrsig" {
 			continue
 		}
+		if sym, ok := strings.CutPrefix(secName, ".gnu.warning."); ok {
+			// GNU ld's link-time warning: printed when SYM is referenced.
+			l.symWarnings[sym] = strings.TrimRight(string(ef.SectionData(i)), "\x00")
+			continue
+		}
 		if l.cfg.StripDebug && sh.Flags&shfAlloc == 0 && (strings.HasPrefix(secName, ".debug") || strings.HasPrefix(secName, ".zdebug")) {
 			continue
 		}

@@ -128,6 +128,9 @@ func (l *Linker) scanRelocations() {
 				}
 				id := f.syms[r.Sym]
 				s := &l.syms[id]
+				if len(l.symWarnings) > 0 && !s.isLocal && s.file != f {
+					l.symbolWarning(id, f, sec, r.Offset)
+				}
 				if s.state == stUndef && !s.isLocal && l.undefIsError(s) && (sec.isAlloc() || sec.eh != nil) {
 					u := undefs[id]
 					if u == nil {
@@ -333,4 +336,18 @@ func (l *Linker) printStats() {
 		}
 	}
 	fmt.Fprint(l.stderr, b.String())
+}
+
+// symbolWarning prints a .gnu.warning.SYM text once, at the first reference.
+func (l *Linker) symbolWarning(id SymID, f *File, sec *Section, off uint64) {
+	s := &l.syms[id]
+	w, ok := l.symWarnings[s.Name]
+	if !ok || l.warned[id] {
+		return
+	}
+	if l.warned == nil {
+		l.warned = map[SymID]bool{}
+	}
+	l.warned[id] = true
+	l.warnf("%s: %s", l.refSite(f, sec, off), w)
 }

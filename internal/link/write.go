@@ -239,6 +239,9 @@ func (l *Linker) writeOutput() {
 
 func (l *Linker) writeHeaders(buf []byte) {
 	copy(buf, []byte{0x7f, 'E', 'L', 'F', byte(elf.ELFCLASS64), byte(elf.ELFDATA2LSB), byte(elf.EV_CURRENT)})
+	if l.hasIFunc() {
+		buf[elf.EI_OSABI] = byte(elf.ELFOSABI_LINUX) // GNU: STT_GNU_IFUNC is an OS-specific type
+	}
 	typ := elf.ET_DYN
 	if l.out == reloc.OutExec {
 		typ = elf.ET_EXEC
@@ -317,4 +320,19 @@ func (l *Linker) writeBuildID(buf []byte) {
 		sum = h[:]
 	}
 	copy(desc, sum)
+}
+
+// hasIFunc reports whether the output's symbol tables contain IFUNCs.
+func (l *Linker) hasIFunc() bool {
+	for _, e := range l.synth.symtabSyms {
+		if l.syms[e.id].typ == uint8(elf.STT_GNU_IFUNC) {
+			return true
+		}
+	}
+	for _, id := range l.synth.dynSyms {
+		if l.syms[id].typ == uint8(elf.STT_GNU_IFUNC) {
+			return true
+		}
+	}
+	return false
 }
