@@ -19,6 +19,12 @@ package link
 // --gc-sections (bit 3), so that every relocation decision table is reached.
 
 import (
+	"crypto/sha256"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
 	"io"
 	"testing"
 
@@ -62,11 +68,18 @@ func runAnalysisPasses(l *Linker) {
 		l.mergeStrings,
 		l.assignOutputSections,
 		l.scanRelocations,
+		l.createSynthetics,
+		l.layout,
 	} {
 		if len(l.errs) > 0 {
 			return
 		}
 		pass()
+	}
+	if false && len(l.errs) == 0 && l.fileSize < 64<<20 {
+		l.cfg.Output = filepath.Join(os.TempDir(), fmt.Sprintf("rivetfuzz-%d.out", os.Getpid()))
+		l.writeOutput()
+		os.Remove(l.cfg.Output)
 	}
 }
 
@@ -74,6 +87,20 @@ func FuzzObject(f *testing.F) {
 	f.Add([]byte{}, uint8(0))
 	f.Add([]byte("\x7fELF\x02\x01\x01"), uint8(1))
 	f.Fuzz(func(t *testing.T, data []byte, mode uint8) {
+		done := make(chan bool)
+		defer close(done)
+		go func() {
+			select {
+			case <-done:
+			case <-time.After(5 * time.Second):
+				h := fmt.Sprintf("/tmp/hang-%x", sha256.Sum256(data))
+				os.WriteFile(h, []byte(fmt.Sprintf("go test fuzz v1\n[]byte(%q)\nbyte(%q)\n", data, mode)), 0o644)
+				buf := make([]byte, 1<<20)
+				n := runtime.Stack(buf, true)
+				os.WriteFile(h+".stack", buf[:n], 0o644)
+				os.Exit(3)
+			}
+		}()
 		l := fuzzLinker(t, mode)
 		l.addCommandLineUndefs()
 		l.addObject("fuzz.o", data, nil)
@@ -84,6 +111,20 @@ func FuzzObject(f *testing.F) {
 func FuzzArchive(f *testing.F) {
 	f.Add([]byte("!<arch>\n"), uint8(0))
 	f.Fuzz(func(t *testing.T, data []byte, mode uint8) {
+		done := make(chan bool)
+		defer close(done)
+		go func() {
+			select {
+			case <-done:
+			case <-time.After(5 * time.Second):
+				h := fmt.Sprintf("/tmp/hang-%x", sha256.Sum256(data))
+				os.WriteFile(h, []byte(fmt.Sprintf("go test fuzz v1\n[]byte(%q)\nbyte(%q)\n", data, mode)), 0o644)
+				buf := make([]byte, 1<<20)
+				n := runtime.Stack(buf, true)
+				os.WriteFile(h+".stack", buf[:n], 0o644)
+				os.Exit(3)
+			}
+		}()
 		// --whole-archive: every member is loaded.
 		ar, err := parseArchive("fuzz.a", data, false)
 		if err != nil {

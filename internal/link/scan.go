@@ -83,7 +83,7 @@ func (l *Linker) decide(f *File, sec *Section, r *elfio.Rela, data []byte) decis
 	}
 	d.act = reloc.Decide(k, l.out, d.class, d.info.Size == 8)
 	if d.act == reloc.Relax {
-		if l.cfg.NoRelax || !l.arch.CanRelaxGOT(r.Type, data, r.Offset, l.out == reloc.OutExec) {
+		if l.cfg.NoRelax || !l.arch.CanRelaxGOT(r.Type, data, r.Offset, r.Addend, l.out == reloc.OutExec) {
 			d.act = reloc.GOT
 		}
 	}

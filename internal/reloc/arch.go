@@ -53,7 +53,7 @@ type Arch interface {
 	DynType(k DynKind) uint32
 	// CanRelaxGOT reports whether the instruction around a relaxable GOT
 	// access at off in data can be rewritten to a direct access.
-	CanRelaxGOT(t uint32, data []byte, off uint64, nonPIC bool) bool
+	CanRelaxGOT(t uint32, data []byte, off uint64, addend int64, nonPIC bool) bool
 	// TLSRelaxConsumesNext reports whether relaxing an access of kind k
 	// rewrites the following relocation's instruction too (x86-64: the
 	// call to __tls_get_addr after TLSGD/TLSLD).

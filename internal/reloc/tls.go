@@ -50,7 +50,7 @@ var tlsKinds = [...]Kind{TLSGD, TLSLD, TLSDesc, GOTTPOff}
 var tlsActions = [NumKinds][NumOutputs][NumTLSClasses]TLSAction{
 	//               exec            pie             shared
 	TLSGD:    {{ToLE, ToIE}, {ToLE, ToIE}, {Keep, Keep}},
-	TLSLD:    {{ToLE, Keep}, {ToLE, Keep}, {Keep, Keep}},
+	TLSLD:    {{ToLE, ToLE}, {ToLE, ToLE}, {Keep, Keep}},
 	TLSDesc:  {{ToLE, ToIE}, {ToLE, ToIE}, {Keep, Keep}},
 	GOTTPOff: {{ToLE, Keep}, {ToLE, Keep}, {Keep, Keep}},
 }

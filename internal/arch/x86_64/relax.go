@@ -2,6 +2,7 @@ package x86_64
 
 import (
 	"bytes"
+	"debug/elf"
 	"encoding/hex"
 
 	"github.com/rivet-linker/rivet/internal/elfio"
@@ -28,15 +29,17 @@ func expect(sec []byte, r *reloc.RelaArgs, start int64, want []byte, what string
 
 // CanRelaxGOT implements reloc.Arch. GOTPCRELX allows mov -> lea and
 // call/jmp *mem -> direct; REX_GOTPCRELX the mov form.
-func (*Arch) CanRelaxGOT(t uint32, data []byte, off uint64, nonPIC bool) bool {
-	if off < 2 || off+4 > uint64(len(data)) {
+func (*Arch) CanRelaxGOT(t uint32, data []byte, off uint64, addend int64, nonPIC bool) bool {
+	// With another addend the instruction reads from inside the GOT slot;
+	// it is not a plain load of the symbol's address.
+	if addend != -4 || off < 2 || off+4 > uint64(len(data)) {
 		return false
 	}
 	op, modrm := data[off-2], data[off-1]
 	if op == 0x8b && modrm&0xc7 == 0x05 {
 		return true // mov foo@GOTPCREL(%rip), %reg
 	}
-	if relocs[t].Name == "R_X86_64_GOTPCRELX" && op == 0xff && (modrm == 0x15 || modrm == 0x25) {
+	if t == uint32(elf.R_X86_64_GOTPCRELX) && op == 0xff && (modrm == 0x15 || modrm == 0x25) {
 		return true // call/jmp *foo@GOTPCREL(%rip)
 	}
 	return false
@@ -84,7 +87,9 @@ func checkGDCall(sec []byte, r *reloc.RelaArgs) error {
 			return nil
 		}
 	}
-	return expect(sec, r, off+4, []byte{0x66, 0x66, 0x48, 0xe8}, "TLSGD not followed by call __tls_get_addr")
+	// Report against the whole call instruction (opcode and operand), so
+	// that a sequence cut short at the section end is rejected too.
+	return expect(sec, r, off+4, []byte{0x66, 0x66, 0x48, 0xe8, 0, 0, 0, 0}, "TLSGD not followed by call __tls_get_addr")
 }
 
 // relaxGDToLE: the variable is in the executable's own TLS block.
@@ -134,13 +139,14 @@ func relaxLDToLE(sec []byte, r *reloc.RelaArgs) error {
 	}
 	le := []byte{0x66, 0x66, 0x66, 0x64, 0x48, 0x8b, 0x04, 0x25, 0, 0, 0, 0}
 	switch {
-	case off+5 <= int64(len(sec)) && sec[off+4] == 0xe8:
+	case off+9 <= int64(len(sec)) && sec[off+4] == 0xe8:
 		copy(sec[off-3:], le)
-	case off+6 <= int64(len(sec)) && sec[off+4] == 0xff && sec[off+5] == 0x15:
+	case off+10 <= int64(len(sec)) && sec[off+4] == 0xff && sec[off+5] == 0x15:
 		copy(sec[off-3:], le)
 		sec[off+9] = 0x90
 	default:
-		return expect(sec, r, off+4, []byte{0xe8}, "TLSLD not followed by call __tls_get_addr")
+		// Not a call, or the call is cut off by the end of the section.
+		return siteErr(r, "TLSLD not followed by call __tls_get_addr (12- or 13-byte sequence expected)")
 	}
 	return nil
 }

@@ -207,13 +207,21 @@ func write(sec []byte, r *reloc.RelaArgs, val uint64) error {
 		}
 		elfio.Put32(b, uint32(val))
 	case 2:
-		if int64(val) < -1<<15 || int64(val) >= 1<<16 {
-			return rangeErr(r, int64(val), -1<<15, 1<<16-1)
+		lo, hi := int64(-1<<15), int64(1<<16-1)
+		if r.Info.Signed {
+			hi = 1<<15 - 1
+		}
+		if int64(val) < lo || int64(val) > hi {
+			return rangeErr(r, int64(val), lo, hi)
 		}
 		elfio.Put16(b, uint16(val))
 	case 1:
-		if int64(val) < -1<<7 || int64(val) >= 1<<8 {
-			return rangeErr(r, int64(val), -1<<7, 1<<8-1)
+		lo, hi := int64(-1<<7), int64(1<<8-1)
+		if r.Info.Signed {
+			hi = 1<<7 - 1
+		}
+		if int64(val) < lo || int64(val) > hi {
+			return rangeErr(r, int64(val), lo, hi)
 		}
 		b[0] = byte(val)
 	}
