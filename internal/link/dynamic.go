@@ -100,8 +100,13 @@ func (l *Linker) allocateCopies() {
 			s.copySec, s.sec = nil, sec
 			continue
 		}
+		// Data the library keeps read-only goes to .data.rel.ro, so that
+		// it is read-only here too after relocation (GNU ld does the same).
 		sec := &Section{file: l.internalFile(), name: ".bss", alive: true}
 		sec.shdr.Type, sec.shdr.Flags = shtNobits, shfAlloc|shfWrite
+		if copyReadOnly(s.file, s.value) && l.cfg.ZRelro {
+			sec.name, sec.shdr.Type = ".data.rel.ro", shtProgbits
+		}
 		sec.shdr.Size = s.size
 		sec.shdr.Addralign = copyAlign(s.file, s.value)
 		l.internal.sections = append(l.internal.sections, sec)
@@ -129,6 +134,19 @@ func (l *Linker) allocateCopies() {
 		}
 	}
 	_ = extra // aliases get no COPY relocation of their own; they only share the address
+}
+
+// copyReadOnly reports whether val lies in a read-only section of f.
+func copyReadOnly(f *File, val uint64) bool {
+	if f.elf == nil {
+		return false
+	}
+	for _, sh := range f.elf.Sections {
+		if sh.Flags&shfAlloc != 0 && sh.Addr <= val && val < sh.Addr+sh.Size && sh.Type != shtNobits {
+			return sh.Flags&shfWrite == 0
+		}
+	}
+	return false
 }
 
 // copyAlign: the alignment of the library's section holding the data,

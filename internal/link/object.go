@@ -347,6 +347,13 @@ func visRank(v uint8) int {
 // addCommon merges a tentative definition.
 func (l *Linker) addCommon(id SymID, f *File, es elfio.Sym) {
 	s := &l.syms[id]
+	if l.cfg.WarnCommon && (s.state == stCommon || s.state == stDefined) {
+		what := "common"
+		if s.state == stDefined {
+			what = "definition"
+		}
+		l.warnf("%s: common of %s overridden by or merged with %s in %s", f.name, s.Name, what, s.file.name)
+	}
 	switch s.state {
 	case stDefined:
 		if !s.weak {

@@ -221,6 +221,10 @@ func (l *Linker) scanRelocations() {
 		if u.more > 0 {
 			msg += fmt.Sprintf("\n>>> referenced %d more times", u.more)
 		}
+		if l.cfg.NoinhibitExec {
+			l.warnf("%s", msg) // --noinhibit-exec: write the output anyway
+			continue
+		}
 		l.errorf("%s", msg)
 	}
 }
