@@ -27,7 +27,7 @@ func (l *Linker) traceSymbols() {
 				es := elfio.ReadSym(f.dynsym, i)
 				name := elfio.CString(f.dynstr, es.Name)
 				if want[name] {
-					fmt.Fprintf(l.stdout, "%s: %s %s\n", f.name, traceVerb(es), name)
+					fmt.Fprintf(l.stderr, "rivet: %s: %s %s\n", f.name, traceVerb(es), name)
 				}
 			}
 			continue
@@ -37,7 +37,7 @@ func (l *Linker) traceSymbols() {
 			es := elfio.ReadSym(f.symtab, i)
 			name := elfio.CString(f.strtab, es.Name)
 			if want[name] {
-				fmt.Fprintf(l.stdout, "%s: %s %s\n", f.name, traceVerb(es), name)
+				fmt.Fprintf(l.stderr, "rivet: %s: %s %s\n", f.name, traceVerb(es), name)
 			}
 		}
 	}

@@ -117,6 +117,7 @@ func (l *Linker) elfSym(s *Symbol, name uint32, forDynsym bool) elfio.Sym {
 		}
 	default:
 		es.Shndx = shnUndef
+		es.Size = 0 // an import's size is the library's business
 	}
 	return es
 }
