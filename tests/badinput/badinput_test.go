@@ -1,5 +1,7 @@
 // Package badinput checks how rivet fails on bad input: corrupt objects and
-// archives, bad relocations, unresolvable symbols, and bad command lines.
+// archives, bad relocations, unresolvable symbols, bad command lines, and
+// absurd section alignments and sizes (found by fuzzing and probing the
+// layout and write passes).
 //
 // Every case builds its inputs with gcc (and ar) in a temporary directory,
 // damages them where the case calls for it, and runs <repo>/out/bin/rivet
@@ -13,6 +15,9 @@
 //   - print no Go panic text ("panic:", "goroutine ", "internal error");
 //   - not create the output file, leave an existing output file byte for
 //     byte untouched, and leave no temporary file in the output directory.
+//
+// rivet runs under a 4 GiB address-space limit (ulimit -v), so that a
+// runaway allocation fails the case instead of exhausting the machine.
 //
 // Run with
 //
@@ -77,8 +82,8 @@ func run(t *testing.T, dir, name string, args ...string) {
 	}
 }
 
-// compile writes src to dir/base.c (or .cc for C++ when cxx is set) and
-// compiles it to dir/base.o, returning "base.o".
+// compile writes src to dir/base.c and compiles it with gcc to dir/base.o,
+// returning "base.o".
 func compile(t *testing.T, dir, base, src string, flags ...string) string {
 	t.Helper()
 	if err := os.WriteFile(filepath.Join(dir, base+".c"), []byte(src), 0o644); err != nil {
@@ -400,7 +405,7 @@ var cases = []badCase{
 		compile(t, dir, "a", dupASrc)
 		compile(t, dir, "b", dupBSrc)
 		return invocation{args: []string{"-e", "fa", "a.o", "b.o"},
-			first: []string{"duplicate symbol", "dup"},
+			first: []string{"duplicate symbol: dup"},
 			cont:  []string{"a.o", "b.o"}}
 	}},
 	{"missing-library", func(t *testing.T, dir string) invocation {
@@ -416,10 +421,59 @@ var cases = []badCase{
 		compile(t, dir, "ok", okSrc)
 		return invocation{args: []string{"-e", "main", "ok.o", "nosuchfile.o"}, first: []string{"nosuchfile.o"}}
 	}},
+
+	// Damage found by fuzzing and probing the later passes.
+	{"archive-symbol-table-count-too-large", func(t *testing.T, dir string) invocation {
+		// The index claims 2 entries: 4-byte count + 2 offsets = 12 bytes,
+		// but the member holds 8.
+		body := "\x00\x00\x00\x02\x00\x00\x00\x00"
+		hdr := fmt.Sprintf("%-16s%-12s%-6s%-6s%-8s%-10d`\n", "/", "0", "0", "0", "644", len(body))
+		writeFile(t, filepath.Join(dir, "armap.a"), []byte("!<arch>\n"+hdr+body))
+		return invocation{args: []string{"armap.a"}, first: []string{"armap.a"}}
+	}},
+	{"section-alignment-2^63", func(t *testing.T, dir string) invocation {
+		o := openObj(t, filepath.Join(dir, compile(t, dir, "ok", okSrc)))
+		o.put64(o.shdr(o.sec(".data"))+48, 1<<63) // sh_addralign
+		o.write(filepath.Join(dir, "align63.o"))
+		return invocation{args: []string{"-e", "main", "align63.o"}, first: []string{"align63.o", ".data"}}
+	}},
+	{"section-alignment-not-power-of-two", func(t *testing.T, dir string) invocation {
+		o := openObj(t, filepath.Join(dir, compile(t, dir, "ok", okSrc)))
+		o.put64(o.shdr(o.sec(".text"))+48, 0xffff_ffff_ffff_ffff) // sh_addralign
+		o.write(filepath.Join(dir, "alignmax.o"))
+		return invocation{args: []string{"-e", "main", "alignmax.o"}, first: []string{"alignmax.o", ".text"}}
+	}},
+	{"data-alignment-not-power-of-two-pie", func(t *testing.T, dir string) invocation {
+		o := openObj(t, filepath.Join(dir, compile(t, dir, "ok", okSrc)))
+		o.put64(o.shdr(o.sec(".data"))+48, 0xffff_ffff_ffff_ffff) // sh_addralign
+		o.write(filepath.Join(dir, "dataalign.o"))
+		return invocation{args: []string{"-pie", "-e", "main", "dataalign.o"}, first: []string{"dataalign.o", ".data"}}
+	}},
+	{"section-alignment-2^40", func(t *testing.T, dir string) invocation {
+		o := openObj(t, filepath.Join(dir, compile(t, dir, "ok", okSrc)))
+		o.put64(o.shdr(o.sec(".text"))+48, 1<<40) // sh_addralign: a 1 TiB output
+		o.write(filepath.Join(dir, "align40.o"))
+		return invocation{args: []string{"-e", "main", "align40.o"}, first: []string{"align40.o", ".text"}}
+	}},
+	{"merge-section-alignment-2^40", func(t *testing.T, dir string) invocation {
+		o := openObj(t, filepath.Join(dir, compile(t, dir, "ok", okSrc)))
+		o.put64(o.shdr(o.sec(".comment"))+48, 1<<40) // SHF_MERGE|SHF_STRINGS
+		o.write(filepath.Join(dir, "mergealign.o"))
+		return invocation{args: []string{"-e", "main", "mergealign.o"}, first: []string{"mergealign.o", ".comment"}}
+	}},
+	{"bss-size-wraps-address-space", func(t *testing.T, dir string) invocation {
+		o := openObj(t, filepath.Join(dir, compile(t, dir, "ok", okSrc)))
+		o.put64(o.shdr(o.sec(".bss"))+32, 0xffff_ffff_ffff_fff0) // sh_size of SHT_NOBITS
+		o.write(filepath.Join(dir, "hugebss.o"))
+		return invocation{args: []string{"-e", "main", "hugebss.o"}, first: []string{"hugebss.o", ".bss"}}
+	}},
 }
 
+// memLimitKB is the address-space limit rivet runs under (4 GiB).
+const memLimitKB = "4194304"
+
 // panicMarkers are texts that only a crash prints.
-var panicMarkers = []string{"panic:", "goroutine ", "internal error", "runtime error", "[signal "}
+var panicMarkers = []string{"panic:", "goroutine ", "internal error", "runtime error", "fatal error", "[signal "}
 
 func TestBadInput(t *testing.T) {
 	bin := rivetBin(t)
@@ -462,7 +516,9 @@ func check(t *testing.T, bin, dir string, inv invocation, prev []byte) {
 	args := append([]string{"-o", out}, inv.args...)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, args...)
+	// Under an address-space limit, so that a runaway allocation ends as a
+	// crash of rivet rather than of the machine.
+	cmd := exec.CommandContext(ctx, "sh", append([]string{"-c", `ulimit -v ` + memLimitKB + ` && exec "$0" "$@"`, bin}, args...)...)
 	cmd.Dir = dir
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
