@@ -130,8 +130,8 @@ func parseArmap(b []byte, is64 bool) ([]arSym, error) {
 		return nil, fmt.Errorf("truncated archive symbol table")
 	}
 	n := rd(0)
-	if n > uint64(len(b)/w) {
-		return nil, fmt.Errorf("corrupt archive symbol table (%d entries)", n)
+	if n >= uint64(len(b)/w) { // the count word and n offsets must fit
+		return nil, fmt.Errorf("corrupt archive symbol table (%d entries in %d bytes)", n, len(b))
 	}
 	strs := b[w+int(n)*w:]
 	syms := make([]arSym, 0, n)

@@ -23,9 +23,8 @@ package link
 // The second fuzz argument selects the link mode (see fuzzModes) and
 // --gc-sections (bit 3), so that every relocation decision table is reached.
 //
-// testdata/fuzz/known-bugs/<target>/ holds reproducers of open bugs found
-// by fuzzing (Go does not read that directory). Once a bug is fixed, move
-// its file into testdata/fuzz/<target>/ to keep it as a regression seed:
+// Reproducers of bugs found by fuzzing stay in testdata/fuzz/<target>/ as
+// regression seeds once fixed, e.g.:
 //
 //	go test -run 'FuzzObject/merge-section-huge-alignment-hang' ./internal/link/
 //

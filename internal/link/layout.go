@@ -10,6 +10,9 @@ import (
 	"github.com/rivet-linker/rivet/internal/reloc"
 )
 
+// maxAddress is the top of the x86-64 user address space (47 bits).
+const maxAddress = 1 << 47
+
 type segment struct {
 	phdr   elfio.Phdr
 	class  int
@@ -328,6 +331,18 @@ func (l *Linker) layout() {
 		l.segments = append(l.segments, *s)
 	}
 	l.base = base
+	// Inputs are limited in size and alignment, but many of them together
+	// can still exceed what x86-64 user space can map.
+	for _, o := range l.outSecs {
+		if o.shdr.Flags&shfAlloc != 0 && (o.addr+o.size < o.addr || o.addr+o.size > maxAddress) {
+			l.errorf("section %s: address range 0x%x+0x%x exceeds the address space", o.name, o.addr, o.size)
+			return
+		}
+	}
+	if l.fileSize > maxAddress {
+		l.errorf("output file would be 0x%x bytes; too large", l.fileSize)
+		return
+	}
 	l.finalizeLinkerSymbols()
 	l.entryAddr = l.entry()
 }

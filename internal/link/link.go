@@ -20,6 +20,7 @@ import (
 
 	"github.com/rivet-linker/rivet/internal/elfio"
 	"github.com/rivet-linker/rivet/internal/options"
+	"github.com/rivet-linker/rivet/internal/output"
 	"github.com/rivet-linker/rivet/internal/reloc"
 	"github.com/rivet-linker/rivet/internal/script"
 )
@@ -65,6 +66,7 @@ type Linker struct {
 	verParents    [][]string
 	textRel       bool
 	interpPath    string
+	outFile       *output.File
 	phdrs         []elfio.Phdr
 	base          uint64
 	shoff         uint64
@@ -174,8 +176,21 @@ func (l *Linker) pass(name string, fn func()) bool {
 	return !l.flush()
 }
 
-// Run performs the link.
-func (l *Linker) Run() error {
+// Run performs the link. An unexpected panic (a bug in rivet) becomes one
+// error line, and the temporary output file is removed.
+func (l *Linker) Run() (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			if l.outFile != nil {
+				l.outFile.Abort()
+			}
+			fmt.Fprintf(l.stderr, "rivet: error: internal error: %v\n", r)
+			if os.Getenv("RIVET_DEBUG") != "" {
+				panic(r)
+			}
+			err = ErrLink
+		}
+	}()
 	passes := []struct {
 		name string
 		fn   func()

@@ -27,6 +27,11 @@ const (
 	shtDynsym       = uint32(elf.SHT_DYNSYM)
 	shtDynamic      = uint32(elf.SHT_DYNAMIC)
 
+	// Limits on what an input section may ask for: alignments up to 1 GiB
+	// (GNU ld's largest in practice is a page) and sizes up to 1 TiB.
+	maxAlign       = 1 << 30
+	maxSectionSize = 1 << 40
+
 	shnUndef  = 0
 	shnAbs    = 0xfff1
 	shnCommon = 0xfff2
@@ -155,6 +160,14 @@ func (l *Linker) addObject(name string, data []byte, from *archive) {
 		if l.cfg.StripDebug && sh.Flags&shfAlloc == 0 && (strings.HasPrefix(secName, ".debug") || strings.HasPrefix(secName, ".zdebug")) {
 			continue
 		}
+		if a := sh.Addralign; a&(a-1) != 0 || a > maxAlign {
+			l.errorf("%s: section %s: alignment 0x%x is not a power of two no larger than 0x%x", name, secName, a, uint64(maxAlign))
+			return
+		}
+		if sh.Size > maxSectionSize {
+			l.errorf("%s: section %s: size 0x%x is too large", name, secName, sh.Size)
+			return
+		}
 		s := &Section{file: f, idx: uint32(i), name: secName, shdr: sh, data: ef.SectionData(i), alive: true}
 		if discard[i] {
 			s.discarded, s.alive = true, false
@@ -179,7 +192,16 @@ func (l *Linker) addObject(name string, data []byte, from *archive) {
 			continue
 		}
 		if t := f.sections[sh.Info]; t != nil {
+			if t.shdr.Type == shtNobits {
+				l.errorf("%s: section %s: relocations apply to %s, which has no contents", name, ef.SectionName(i), t.name)
+				continue
+			}
 			t.relas = ef.SectionData(i)
+		} else {
+			switch ef.Sections[sh.Info].Type {
+			case shtSymtab, shtStrtab, shtRela, shtGroup, shtRel:
+				l.errorf("%s: section %s: relocations apply to %s, which cannot be relocated", name, ef.SectionName(i), ef.SectionName(int(sh.Info)))
+			}
 		}
 	}
 

@@ -143,6 +143,10 @@ func (l *Linker) allocateCommons() {
 		if aln == 0 {
 			aln = 1
 		}
+		if aln&(aln-1) != 0 || aln > maxAlign || s.size > maxSectionSize {
+			l.errorf("%s: common symbol %s: size 0x%x or alignment 0x%x is invalid", s.file.name, s.Name, s.size, aln)
+			continue
+		}
 		sec := &Section{file: l.internalFile(), name: ".bss", alive: true}
 		sec.shdr.Type = shtNobits
 		sec.shdr.Flags = shfAlloc | shfWrite

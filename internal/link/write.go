@@ -168,6 +168,7 @@ func (l *Linker) writeOutput() {
 		l.errorf("%v", err)
 		return
 	}
+	l.outFile = of
 	buf := of.Buf
 	rw := &relocWriter{l: l, fullBuf: buf}
 	if l.synth.relaDyn != nil {
@@ -201,7 +202,7 @@ func (l *Linker) writeOutput() {
 		go func() {
 			defer wg.Done()
 			for j := range next {
-				rw.writeSection(j.sec, j.out)
+				rw.writeSectionSafe(j.sec, j.out)
 			}
 		}()
 	}
@@ -227,6 +228,7 @@ func (l *Linker) writeOutput() {
 	}
 	rw.errs = append(rw.errs, l.errs...)
 	l.errs = rw.errs
+	l.outFile = nil
 	if len(l.errs) > 0 {
 		of.Abort()
 		return
@@ -335,4 +337,15 @@ func (l *Linker) hasIFunc() bool {
 		}
 	}
 	return false
+}
+
+// writeSectionSafe turns a panic in a worker (a bug) into an error, so the
+// link fails cleanly instead of crashing with the temporary file left behind.
+func (rw *relocWriter) writeSectionSafe(sec *Section, out []byte) {
+	defer func() {
+		if r := recover(); r != nil {
+			rw.errorf("internal error while writing %s: %v", secLoc(sec, 0), r)
+		}
+	}()
+	rw.writeSection(sec, out)
 }

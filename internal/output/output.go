@@ -34,11 +34,10 @@ func Create(path string, size uint64) (*File, error) {
 	if size > 0 {
 		buf, err := syscall.Mmap(int(tmp.Fd()), 0, int(size), syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED)
 		if err != nil {
-			// Fall back to an in-memory buffer written at Commit.
-			buf = make([]byte, size)
-		} else {
-			f.mapped = true
+			f.Abort()
+			return nil, fmt.Errorf("cannot map output file %s (%d bytes): %v", path, size, err)
 		}
+		f.mapped = true
 		f.Buf = buf
 	}
 	return f, nil
