@@ -3,13 +3,14 @@
 #   make test     install the test toolchain when missing (apt-get), then run every test
 #   make install  install rivet, ld.rivet and libexec/rivet/ld under PREFIX
 #   make bench    link-speed benchmark against ld.bfd, gold, lld and mold
+#   make bench-tls  TLS access cost per model, before and after relaxation
 
 PREFIX ?= /usr/local
 GO ?= go
 OUT := out
 BIN := $(OUT)/bin/rivet
 
-.PHONY: all build demo test unit e2e fuzz-seeds toolchain install bench clean vet
+.PHONY: all build demo test unit e2e fuzz-seeds toolchain install bench bench-tls clean vet
 
 all: build
 
@@ -49,6 +50,10 @@ install: build
 
 bench: build
 	bash ../shared/bench/run.sh $(CURDIR)/$(BIN)
+
+# Nanoseconds per TLS access for each model, before and after relaxation.
+bench-tls: build
+	bash bench/tls/run.sh
 
 clean:
 	rm -rf $(OUT)

@@ -427,7 +427,7 @@ func (l *Linker) finalizeLinkerSymbols() {
 			// Local-dynamic code adds x@dtpoff to the module base. Where
 			// LD relaxes to LE those offsets become TP-relative, so the
 			// base must be the thread pointer itself (TP offset 0).
-			if reloc.DecideTLS(reloc.TLSLD, l.out, reloc.TLSLocal) == reloc.ToLE {
+			if l.ldRelaxed() {
 				set(id, l.tlsEnd)
 			} else {
 				set(id, l.tlsStart)

@@ -65,13 +65,13 @@ func (l *Linker) decide(f *File, sec *Section, r *elfio.Rela, data []byte) decis
 		}
 		switch k {
 		case reloc.TLSGD, reloc.TLSLD, reloc.TLSDesc, reloc.GOTTPOff:
-			d.tls = reloc.DecideTLS(k, l.out, tc)
+			d.tls = l.decideTLS(k, tc)
 		case reloc.TLSDescCall:
-			d.tls = reloc.DecideTLS(reloc.TLSDesc, l.out, tc)
+			d.tls = l.decideTLS(reloc.TLSDesc, tc)
 		case reloc.DTPOff:
 			// After LD->LE the offsets in the sequence are TP-relative;
 			// debug info keeps module-relative offsets.
-			if sec.isAlloc() && reloc.DecideTLS(reloc.TLSLD, l.out, reloc.TLSLocal) == reloc.ToLE {
+			if sec.isAlloc() && l.ldRelaxed() {
 				d.tls = reloc.ToLE
 			}
 		}
@@ -354,4 +354,21 @@ func (l *Linker) symbolWarning(id SymID, f *File, sec *Section, off uint64) {
 	}
 	l.warned[id] = true
 	l.warnf("%s: %s", l.refSite(f, sec, off), w)
+}
+
+// decideTLS consults the TLS table. --no-tls-relax keeps every access as
+// written in dynamically linked outputs; a static link must relax, since
+// static glibc has neither __tls_get_addr nor a TLS descriptor resolver.
+func (l *Linker) decideTLS(k reloc.Kind, c reloc.TLSClass) reloc.TLSAction {
+	if l.cfg.NoTLSRelax && !l.isStatic {
+		return reloc.Keep
+	}
+	return reloc.DecideTLS(k, l.out, c)
+}
+
+// ldRelaxed reports whether local-dynamic accesses become local exec, which
+// makes DTPOFF values in code TP-relative (and puts _TLS_MODULE_BASE_ at
+// the thread pointer).
+func (l *Linker) ldRelaxed() bool {
+	return l.decideTLS(reloc.TLSLD, reloc.TLSLocal) == reloc.ToLE
 }

@@ -103,6 +103,7 @@ type Config struct {
 	Wrap              []string // --wrap
 	Defsym            []Defsym // --defsym
 	NoRelax           bool     // --no-relax
+	NoTLSRelax        bool     // --no-tls-relax (rivet): keep every TLS access model
 	MapFile           string   // -Map
 	Trace             bool     // --trace / -t
 	TraceSymbols      []string // -y

@@ -727,8 +727,10 @@ var optionTable = []option{
 		do: func(p *parser, use optUse) error { return setBuildID(p.cfg, use) }},
 	{names: []string{"relax"}, help: "Relax instruction sequences where possible (default)",
 		do: cfgFlag(func(c *Config) { c.NoRelax = false })},
-	{names: []string{"no-relax"}, help: "Do not relax instruction sequences",
+	{names: []string{"no-relax"}, help: "Do not relax instruction sequences (GOT loads; TLS relaxation stays on, as in GNU ld)",
 		do: cfgFlag(func(c *Config) { c.NoRelax = true })},
+	{names: []string{"no-tls-relax"}, help: "Keep TLS accesses as the compiler wrote them, also in executables (for measuring; static links still relax TLSDESC)",
+		do: cfgFlag(func(c *Config) { c.NoTLSRelax = true })},
 	{names: []string{"z"}, arg: argRequired, meta: "KEYWORD", help: "Set a -z keyword (see below)",
 		do: func(p *parser, use optUse) error { return zOption(p.cfg, use.val) }},
 

@@ -92,38 +92,79 @@ func checkGDCall(sec []byte, r *reloc.RelaArgs) error {
 	return expect(sec, r, off+4, []byte{0x66, 0x66, 0x48, 0xe8, 0, 0, 0, 0}, "TLSGD not followed by call __tls_get_addr")
 }
 
+// GCC's -mcmodel=large general- and local-dynamic sequences (22 bytes from
+// off-3) call __tls_get_addr through a 64-bit PLT offset:
+//
+//	48 8d 3d <x@tlsgd>        lea x@tlsgd(%rip), %rdi   (x@tlsld for LD)
+//	48 b8 <imm64>             movabs $__tls_get_addr@pltoff, %rax
+//	48 01 d8                  add %rbx, %rax            (the GOT register; 4c 01 f8 for %r15)
+//	ff d0                     call *%rax
+const largeSeqLen = 22
+
+// isLargeTLSSeq reports whether a large-model sequence starts at off-3.
+func isLargeTLSSeq(sec []byte, off int64) bool {
+	if off < 3 || off-3+largeSeqLen > int64(len(sec)) {
+		return false
+	}
+	b := sec[off-3:]
+	return b[0] == 0x48 && b[1] == 0x8d && b[2] == 0x3d &&
+		b[7] == 0x48 && b[8] == 0xb8 &&
+		(b[17] == 0x48 || b[17] == 0x4c) && b[18] == 0x01 && b[19]&0xc7 == 0xc0 &&
+		b[20] == 0xff && b[21] == 0xd0
+}
+
+// Multi-byte nops (Intel SDM "Recommended Multi-Byte Sequence of NOP").
+var (
+	nop6  = []byte{0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00}
+	nop10 = []byte{0x66, 0x2e, 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00}
+)
+
+// gdStart finds the start of a general-dynamic sequence and checks its
+// call: the 16-byte small-model form (with call or -fno-plt call *GOT) at
+// off-4, or the 22-byte large-model form at off-3.
+func gdStart(sec []byte, r *reloc.RelaArgs) (start int64, large bool, err error) {
+	off := int64(r.Offset)
+	if isLargeTLSSeq(sec, off) && !(off >= 4 && sec[off-4] == 0x66) {
+		return off - 3, true, nil
+	}
+	if err := expect(sec, r, off-4, gdLea, "TLSGD"); err != nil {
+		return 0, false, err
+	}
+	return off - 4, false, checkGDCall(sec, r)
+}
+
 // relaxGDToLE: the variable is in the executable's own TLS block.
 //
-//	mov %fs:0, %rax; lea x@tpoff(%rax), %rax
+//	mov %fs:0, %rax; lea x@tpoff(%rax), %rax   (+ a 6-byte nop in the large model)
 func relaxGDToLE(sec []byte, r *reloc.RelaArgs, v *reloc.Values) error {
-	off := int64(r.Offset)
-	if err := expect(sec, r, off-4, gdLea, "TLSGD"); err != nil {
+	start, large, err := gdStart(sec, r)
+	if err != nil {
 		return err
 	}
-	if err := checkGDCall(sec, r); err != nil {
-		return err
+	copy(sec[start:], []byte{0x64, 0x48, 0x8b, 0x04, 0x25, 0, 0, 0, 0, 0x48, 0x8d, 0x80, 0, 0, 0, 0})
+	if large {
+		copy(sec[start+16:], nop6)
 	}
-	copy(sec[off-4:], []byte{0x64, 0x48, 0x8b, 0x04, 0x25, 0, 0, 0, 0, 0x48, 0x8d, 0x80, 0, 0, 0, 0})
 	// A is the PC-relative bias (-4) of the original field, not part of
 	// the variable's offset.
-	return putS32(sec, r, off+8, v.TP+4)
+	return putS32(sec, r, start+12, v.TP+4)
 }
 
 // relaxGDToIE: the variable lives in another module loaded at start-up.
 //
-//	mov %fs:0, %rax; add x@gottpoff(%rip), %rax
+//	mov %fs:0, %rax; add x@gottpoff(%rip), %rax   (+ a 6-byte nop in the large model)
 func relaxGDToIE(sec []byte, r *reloc.RelaArgs, v *reloc.Values) error {
-	off := int64(r.Offset)
-	if err := expect(sec, r, off-4, gdLea, "TLSGD"); err != nil {
+	start, large, err := gdStart(sec, r)
+	if err != nil {
 		return err
 	}
-	if err := checkGDCall(sec, r); err != nil {
-		return err
+	copy(sec[start:], []byte{0x64, 0x48, 0x8b, 0x04, 0x25, 0, 0, 0, 0, 0x48, 0x03, 0x05, 0, 0, 0, 0})
+	if large {
+		copy(sec[start+16:], nop6)
 	}
-	copy(sec[off-4:], []byte{0x64, 0x48, 0x8b, 0x04, 0x25, 0, 0, 0, 0, 0x48, 0x03, 0x05, 0, 0, 0, 0})
-	// The field is now at off+8 and is relative to its own end (off+12).
-	pc := v.P + 8 + 4
-	return putS32(sec, r, off+8, int64(v.G-pc))
+	// The new field is at start+12 and is relative to the end of the add.
+	field := v.P + uint64(start+12-int64(r.Offset))
+	return putS32(sec, r, start+12, int64(v.G-(field+4)))
 }
 
 // relaxLDToLE: the module is the executable.
@@ -131,7 +172,8 @@ func relaxGDToIE(sec []byte, r *reloc.RelaArgs, v *reloc.Values) error {
 //	48 8d 3d <x@tlsld>; e8 <call>       (12 bytes from off-3)
 //	-> 66 66 66 64 48 8b 04 25 00 00 00 00   mov %fs:0, %rax
 //
-// with -fno-plt the call is ff 15 <GOTPCRELX> (13 bytes): one more nop.
+// with -fno-plt the call is ff 15 <GOTPCRELX> (13 bytes): one more nop;
+// the large-model form (22 bytes, see isLargeTLSSeq) gets a 10-byte nop.
 func relaxLDToLE(sec []byte, r *reloc.RelaArgs) error {
 	off := int64(r.Offset)
 	if err := expect(sec, r, off-3, []byte{0x48, 0x8d, 0x3d}, "TLSLD"); err != nil {
@@ -139,6 +181,9 @@ func relaxLDToLE(sec []byte, r *reloc.RelaArgs) error {
 	}
 	le := []byte{0x66, 0x66, 0x66, 0x64, 0x48, 0x8b, 0x04, 0x25, 0, 0, 0, 0}
 	switch {
+	case isLargeTLSSeq(sec, off):
+		copy(sec[off-3:], le)
+		copy(sec[off+9:], nop10)
 	case off+9 <= int64(len(sec)) && sec[off+4] == 0xe8:
 		copy(sec[off-3:], le)
 	case off+10 <= int64(len(sec)) && sec[off+4] == 0xff && sec[off+5] == 0x15:
