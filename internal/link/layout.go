@@ -167,6 +167,17 @@ func (l *Linker) layout() {
 		nph++
 	}
 
+	var firstTLS *OutSection
+	tlsAlign := uint64(1)
+	for _, o := range l.outSecs {
+		if o.shdr.Flags&shfTLS != 0 && o.shdr.Flags&shfAlloc != 0 {
+			if firstTLS == nil {
+				firstTLS = o
+			}
+			tlsAlign = max(tlsAlign, o.shdr.Addralign)
+		}
+	}
+
 	// Addresses.
 	page := l.cfg.ZMaxPageSize
 	if page == 0 {
@@ -194,6 +205,11 @@ func (l *Linker) layout() {
 		memEnd := addr
 		for _, o := range seg.secs {
 			a := max(o.shdr.Addralign, 1)
+			if o == firstTLS {
+				// The TLS template starts at its largest alignment, so the
+				// thread pointer offsets computed below hold at run time.
+				a = max(a, tlsAlign)
+			}
 			start := alignUp(addr, a)
 			o.addr = start
 			o.off = seg.phdr.Offset + (start - seg.phdr.Vaddr)
