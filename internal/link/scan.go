@@ -303,6 +303,12 @@ func (l *Linker) scanTLS(f *File, sec *Section, r *elfio.Rela, s *Symbol, d deci
 				l.staticTLS = true
 			}
 		}
+	case reloc.DTPOff:
+		// A module-relative offset is only known for this output's own
+		// variables (GNU ld: "unresolvable relocation").
+		if s.preemptible && l.out != reloc.OutShared && sec.isAlloc() {
+			l.errorf("%s: unresolvable %s relocation against symbol %s defined in %s", loc(), d.info.Name, displayName(s.Name), defFile(s))
+		}
 	case reloc.TPOff:
 		if l.out == reloc.OutShared {
 			l.errorf("%s: relocation %s against %s cannot be used with -shared; recompile with -fPIC", loc(), d.info.Name, displayName(s.Name))
@@ -371,4 +377,12 @@ func (l *Linker) decideTLS(k reloc.Kind, c reloc.TLSClass) reloc.TLSAction {
 // the thread pointer).
 func (l *Linker) ldRelaxed() bool {
 	return l.decideTLS(reloc.TLSLD, reloc.TLSLocal) == reloc.ToLE
+}
+
+// defFile names where a symbol is defined, for messages.
+func defFile(s *Symbol) string {
+	if s.file != nil {
+		return s.file.name
+	}
+	return "no input (undefined)"
 }

@@ -227,22 +227,43 @@ func relaxIEToLE(sec []byte, r *reloc.RelaArgs, v *reloc.Values) error {
 	return putS32(sec, r, off, v.TP+4)
 }
 
-// relaxTLSDescToLE: lea x@tlsdesc(%rip), %rax -> mov $x@tpoff, %rax.
-func relaxTLSDescToLE(sec []byte, r *reloc.RelaArgs, v *reloc.Values) error {
+// checkTLSDescLea checks `lea x@tlsdesc(%rip), %reg` before the field and
+// returns the REX prefix and the register. The ABI passes the descriptor in
+// %rax, but compilers may compute it into another register first (gcc
+// hoists it out of loops) and copy it to %rax before the call.
+func checkTLSDescLea(sec []byte, r *reloc.RelaArgs) (rex, reg byte, err error) {
 	off := int64(r.Offset)
-	if err := expect(sec, r, off-3, []byte{0x48, 0x8d, 0x05}, "GOTPC32_TLSDESC"); err != nil {
+	if off < 3 {
+		return 0, 0, siteErr(r, "GOTPC32_TLSDESC: no room for the instruction before the relocation")
+	}
+	rex, op, modrm := sec[off-3], sec[off-2], sec[off-1]
+	if rex&0xfb != 0x48 || op != 0x8d || modrm&0xc7 != 0x05 {
+		return 0, 0, siteErr(r, "GOTPC32_TLSDESC: expected lea x@tlsdesc(%%rip), %%reg, found %02x %02x %02x", rex, op, modrm)
+	}
+	return rex, (modrm >> 3) & 7, nil
+}
+
+// relaxTLSDescToLE: lea x@tlsdesc(%rip), %reg -> mov $x@tpoff, %reg.
+// The register moves from ModRM.reg to ModRM.rm, so REX.R becomes REX.B.
+func relaxTLSDescToLE(sec []byte, r *reloc.RelaArgs, v *reloc.Values) error {
+	rex, reg, err := checkTLSDescLea(sec, r)
+	if err != nil {
 		return err
 	}
-	copy(sec[off-3:], []byte{0x48, 0xc7, 0xc0})
+	off := int64(r.Offset)
+	if rex&0x04 != 0 {
+		sec[off-3] = 0x49
+	}
+	sec[off-2], sec[off-1] = 0xc7, 0xc0|reg
 	return putS32(sec, r, off, v.TP+4)
 }
 
-// relaxTLSDescToIE: lea x@tlsdesc(%rip), %rax -> mov x@gottpoff(%rip), %rax.
+// relaxTLSDescToIE: lea x@tlsdesc(%rip), %reg -> mov x@gottpoff(%rip), %reg.
 func relaxTLSDescToIE(sec []byte, r *reloc.RelaArgs, v *reloc.Values) error {
-	off := int64(r.Offset)
-	if err := expect(sec, r, off-3, []byte{0x48, 0x8d, 0x05}, "GOTPC32_TLSDESC"); err != nil {
+	if _, _, err := checkTLSDescLea(sec, r); err != nil {
 		return err
 	}
+	off := int64(r.Offset)
 	sec[off-2] = 0x8b
 	return putS32(sec, r, off, int64(v.G+uint64(v.A)-v.P))
 }

@@ -5,6 +5,7 @@ import (
 	"debug/elf"
 	"encoding/binary"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/rivet-linker/rivet/internal/reloc"
@@ -563,6 +564,45 @@ func TestTLSDescToIE(t *testing.T) {
 	}
 }
 
+// gcc hoists the descriptor address into another register (seen: %r13)
+// and copies it to %rax before the call; ld.bfd relaxes such leas too.
+func TestTLSDescOtherRegisters(t *testing.T) {
+	cases := []struct {
+		name     string
+		lea      []byte
+		le, ie   []byte
+		leI, ieI string
+	}{
+		{"rcx", []byte{0x48, 0x8d, 0x0d}, []byte{0x48, 0xc7, 0xc1}, []byte{0x48, 0x8b, 0x0d}, "mov rcx, -0x10", "mov rcx, [rip"},
+		{"r13", []byte{0x4c, 0x8d, 0x2d}, []byte{0x49, 0xc7, 0xc5}, []byte{0x4c, 0x8b, 0x2d}, "mov r13, -0x10", "mov r13, [rip"},
+	}
+	for _, tc := range cases {
+		for _, to := range []reloc.TLSAction{reloc.ToLE, reloc.ToIE} {
+			t.Run(tc.name+"/"+to.String(), func(t *testing.T) {
+				code := append(append([]byte{}, tc.lea...), 0, 0, 0, 0)
+				sec, start := layout(3, code, 3)
+				off := start + 3
+				v := tlsValues(tlsX, -4, secAddr+off, ieSlot, tlsStart, tlsEnd)
+				if err := apply(sec, rela(elf.R_X86_64_GOTPC32_TLSDESC, off, reloc.TLS, to), &v); err != nil {
+					t.Fatal(err)
+				}
+				got := sec[start : start+7]
+				want, insn := tc.le, tc.leI
+				if to == reloc.ToIE {
+					want, insn = tc.ie, tc.ieI
+				}
+				if !bytes.Equal(got[:3], want) {
+					t.Errorf("rewritten to % x, want % x ...", got, want)
+				}
+				d := decodeAll(t, got, secAddr+start)
+				if len(d) != 1 || !strings.HasPrefix(d[0].text, insn) {
+					t.Errorf("decodes to %v, want %q...", d, insn)
+				}
+			})
+		}
+	}
+}
+
 func TestTLSDescKeep(t *testing.T) {
 	code, pc := applyDesc(t, reloc.Keep)
 	d := decodeAll(t, code, pc)
@@ -578,8 +618,8 @@ func TestTLSDescRejects(t *testing.T) {
 			name string
 			code []byte
 		}{
-			{"lea into rcx", []byte{0x48, 0x8d, 0x0d, 0, 0, 0, 0}},
 			{"already a mov", []byte{0x48, 0x8b, 0x05, 0, 0, 0, 0}},
+			{"not rip-relative", []byte{0x48, 0x8d, 0x41, 0, 0, 0, 0}},
 			{"no room", []byte{0x8d, 0x05, 0, 0, 0, 0}},
 		} {
 			off := uint64(len(tc.code) - 4)
