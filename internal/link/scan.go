@@ -69,9 +69,10 @@ func (l *Linker) decide(f *File, sec *Section, r *elfio.Rela, data []byte) decis
 		case reloc.TLSDescCall:
 			d.tls = l.decideTLS(reloc.TLSDesc, tc)
 		case reloc.DTPOff:
-			// After LD->LE the offsets in the sequence are TP-relative;
-			// debug info keeps module-relative offsets.
-			if sec.isAlloc() && l.ldRelaxed() {
+			// After LD->LE the offsets in the code sequence are
+			// TP-relative; offsets stored as data (and debug info) stay
+			// module-relative, to be added to a block start.
+			if sec.shdr.Flags&shfExec != 0 && l.ldRelaxed() {
 				d.tls = reloc.ToLE
 			}
 		}
