@@ -17,12 +17,11 @@ import (
 func expect(sec []byte, r *reloc.RelaArgs, start int64, want []byte, what string) error {
 	if start < 0 || start+int64(len(want)) > int64(len(sec)) ||
 		!bytes.Equal(sec[start:start+int64(len(want))], want) {
-		got := ""
-		if start >= 0 && start < int64(len(sec)) {
-			end := min(start+int64(len(want)), int64(len(sec)))
-			got = hex.EncodeToString(sec[start:end])
+		if start < 0 || start >= int64(len(sec)) {
+			return siteErr(r, "%s: expected instruction bytes %s, but the sequence would start outside the section", what, hex.EncodeToString(want))
 		}
-		return siteErr(r, "%s: expected instruction bytes %s, found %q", what, hex.EncodeToString(want), got)
+		end := min(start+int64(len(want)), int64(len(sec)))
+		return siteErr(r, "%s: expected instruction bytes %s, found %s", what, hex.EncodeToString(want), hex.EncodeToString(sec[start:end]))
 	}
 	return nil
 }
@@ -210,7 +209,7 @@ func relaxIEToLE(sec []byte, r *reloc.RelaArgs, v *reloc.Values) error {
 	}
 	rex, op, modrm := sec[off-3], sec[off-2], sec[off-1]
 	if rex&0xfb != 0x48 || modrm&0xc7 != 0x05 || (op != 0x8b && op != 0x03) {
-		return siteErr(r, "GOTTPOFF: expected mov or add from x@gottpoff(%%rip), found %02x %02x %02x", rex, op, modrm)
+		return siteErr(r, "GOTTPOFF: expected a 64-bit mov or add from x@gottpoff(%%rip) (REX.W 8b/03 modrm), found bytes %02x %02x %02x before the field", rex, op, modrm)
 	}
 	reg := (modrm >> 3) & 7
 	if rex&0x04 != 0 {
