@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# make corpus: builds real projects from Debian 12 source packages with
+# rivet as the linker for every link step, runs each project's own test
+# suite, does the same with ld.bfd, and prints a table.
+#
+#   corpus/run.sh [--linkers "rivet bfd"] [--cc gcc|clang] [PROJECT...]
+#
+# Each project is corpus/projects/NAME.sh. The driver fetches its source
+# once (apt-get source, cached in $CORPUS_DIR/src) and calls the script
+# once per linker in a fresh copy of the tree, with:
+#   SRC        the unpacked source tree to build in (a fresh copy)
+#   LINKER     rivet | bfd
+#   CC, CXX    compilers (gcc/g++ or clang-19/clang++-19) ...
+#   LDSELECT   ... and the flag that selects the linker (also put in
+#              LDFLAGS): -B<rivet>/libexec/rivet/ or --ld-path=..., or
+#              -fuse-ld=bfd
+#   JOBS       parallel build jobs
+#   RIVET      the rivet binary
+#   REPO       this repository (for projects whose sources live here;
+#              such a script says `# source: none` and gets an empty SRC)
+# The script builds and runs the project's tests and ends with one line:
+#   RESULT build=ok|fail passed=N failed=M [skipped=K] [note=...]
+# Logs: $CORPUS_DIR/logs/NAME.LINKER.log. The table goes to stdout and
+# $CORPUS_DIR/results.md.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/.." && pwd)
+CORPUS_DIR=${CORPUS_DIR:-/var/tmp/rivet-corpus}
+LINKERS="rivet bfd"
+CCKIND=gcc
+projects=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --linkers) LINKERS="$2"; shift 2 ;;
+    --cc) CCKIND="$2"; shift 2 ;;
+    *) projects+=("$1"); shift ;;
+  esac
+done
+if [ ${#projects[@]} -eq 0 ]; then
+  for f in "$here"/projects/*.sh; do projects+=("$(basename "$f" .sh)"); done
+fi
+bash "$here/setup.sh"
+RIVET=${RIVET:-$repo/out/bin/rivet}
+[ -x "$RIVET" ] || { echo "corpus: $RIVET missing: run make build" >&2; exit 1; }
+mkdir -p "$CORPUS_DIR/src" "$CORPUS_DIR/logs" "$CORPUS_DIR/build"
+JOBS=${JOBS:-$(nproc)}
+export JOBS RIVET
+
+fetch() { # fetch PKG: unpack the Debian source package once
+  local pkg=$1 d="$CORPUS_DIR/src/$1"
+  if [ ! -f "$d/.fetched" ]; then
+    rm -rf "$d"; mkdir -p "$d"
+    (cd "$d" && apt-get source -qq "$pkg" >/dev/null 2>&1) || { echo "corpus: apt-get source $pkg failed" >&2; return 1; }
+    touch "$d/.fetched"
+  fi
+  find "$d" -mindepth 1 -maxdepth 1 -type d | head -1
+}
+export -f fetch
+export CORPUS_DIR
+
+select_linker() { # select_linker LINKER -> sets CC CXX LDSELECT
+  if [ "$CCKIND" = clang ]; then CC=clang-19; CXX=clang++-19; else CC=gcc; CXX=g++; fi
+  case "$1" in
+    rivet) if [ "$CCKIND" = clang ]; then LDSELECT="--ld-path=$repo/out/libexec/rivet/ld"; else LDSELECT="-B$repo/out/libexec/rivet/"; fi ;;
+    bfd) LDSELECT="-fuse-ld=bfd" ;;
+  esac
+  export CC CXX LDSELECT LINKER=$1
+}
+
+results="$CORPUS_DIR/results.md"
+{
+  echo "| project | linker | cc | build | passed | failed | skipped | note |"
+  echo "|---|---|---|---|---:|---:|---:|---|"
+} > "$results"
+for p in "${projects[@]}"; do
+  script="$here/projects/$p.sh"
+  [ -f "$script" ] || { echo "corpus: no such project $p" >&2; continue; }
+  for lk in $LINKERS; do
+    select_linker "$lk"
+    log="$CORPUS_DIR/logs/$p.$lk.$CCKIND.log"
+    export SRC="$CORPUS_DIR/build/$p.$lk.$CCKIND"
+    rm -rf "$SRC"
+    t0=$(date +%s)
+    line=$( ( source_pkg=$(grep -m1 '^# source:' "$script" | awk '{print $3}')
+              if [ "$source_pkg" = none ]; then
+                mkdir -p "$SRC"   # the project's sources live in this repo
+              else
+                orig=$(fetch "${source_pkg:-$p}") || exit 1
+                cp -a "$orig" "$SRC"
+              fi
+              cd "$SRC" && LDFLAGS="$LDSELECT" REPO="$repo" bash "$script" ) > "$log" 2>&1; grep '^RESULT ' "$log" | tail -1)
+    t1=$(date +%s)
+    [ -n "$line" ] || line="RESULT build=fail passed=0 failed=0 note=no-result-line"
+    get() { echo "$line" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s (%ss) |\n' "$p" "$lk" "$CCKIND" "$(get build)" "$(get passed)" "$(get failed)" "$(get skipped)" "$(get note)" "$((t1-t0))" | tee -a "$results"
+  done
+done
+echo "corpus: table in $results, logs in $CORPUS_DIR/logs"
