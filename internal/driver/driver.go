@@ -5,6 +5,9 @@ package driver
 import (
 	"fmt"
 	"io"
+	"os"
+	"runtime/debug"
+	"runtime/pprof"
 	"strings"
 
 	"github.com/rivet-linker/rivet/internal/arch/x86_64"
@@ -18,6 +21,15 @@ const Version = "0.1.0"
 
 // Main runs rivet with argv and returns the exit status.
 func Main(argv []string, stdout, stderr io.Writer) int {
+	// A link is one short burst of allocation: collect rarely, with a soft
+	// limit as the safety net (measured: GOGC=400 links a 8 MB static
+	// executable ~25% faster than the default 100). The environment wins.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(8 << 30)
+	}
 	cfg, err := options.Parse(argv[1:])
 	if err != nil {
 		fmt.Fprintf(stderr, "rivet: error: %v\n", err)
@@ -53,6 +65,14 @@ func Main(argv []string, stdout, stderr io.Writer) int {
 	if len(cfg.Scripts) > 0 {
 		fmt.Fprintf(stderr, "rivet: error: linker scripts (-T %s) are not supported yet\n", cfg.Scripts[0])
 		return 1
+	}
+	// RIVET_CPUPROFILE=file writes a Go CPU profile of the link (for
+	// performance work; see docs/architecture.md).
+	if p := os.Getenv("RIVET_CPUPROFILE"); p != "" {
+		if f, err := os.Create(p); err == nil {
+			pprof.StartCPUProfile(f)
+			defer func() { pprof.StopCPUProfile(); f.Close() }()
+		}
 	}
 	l := link.New(cfg, arch, stdout, stderr)
 	if err := l.Run(); err != nil {

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/rivet-linker/rivet/internal/elfio"
 )
 
 // archive is a parsed ar file (GNU format, regular or thin).
@@ -141,7 +143,7 @@ func parseArmap(b []byte, is64 bool) ([]arSym, error) {
 		if j < 0 {
 			return nil, fmt.Errorf("corrupt archive symbol table (unterminated name)")
 		}
-		syms = append(syms, arSym{name: string(strs[:j]), offset: off})
+		syms = append(syms, arSym{name: elfio.CString(strs[:j+1], 0), offset: off})
 		strs = strs[j+1:]
 	}
 	return syms, nil

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -156,16 +157,21 @@ func (l *Linker) usableLibrary(p string) bool {
 	return true
 }
 
-// archiveMachineOK peeks at the first ELF member of an archive.
+// archiveMachineOK peeks at the first ELF member of an archive, walking
+// member headers only (the archive is parsed for real when it is loaded).
 func (l *Linker) archiveMachineOK(data []byte) bool {
-	ar, err := parseArchive("", data, false)
-	if err != nil {
-		return true // let the real load report it
-	}
-	for _, m := range ar.members {
-		if bytes.HasPrefix(m.data, []byte("\x7fELF")) {
-			return l.machineOK(m.data)
+	pos := 8
+	for pos+arHdrSize <= len(data) {
+		h := data[pos : pos+arHdrSize]
+		size, err := strconv.Atoi(strings.TrimSpace(string(h[48:58])))
+		if err != nil || size < 0 || size > len(data)-pos-arHdrSize {
+			return true // let the real load report it
 		}
+		body := data[pos+arHdrSize : pos+arHdrSize+size]
+		if bytes.HasPrefix(body, []byte("\x7fELF")) {
+			return l.machineOK(body)
+		}
+		pos += arHdrSize + size + size&1
 	}
 	return true
 }
