@@ -75,7 +75,11 @@ func Main(argv []string, stdout, stderr io.Writer) int {
 		}
 	}
 	l := link.New(cfg, arch, stdout, stderr)
-	if err := l.Run(); err != nil {
+	run := l.Run
+	if cfg.Relocatable {
+		run = l.RunRelocatable
+	}
+	if err := run(); err != nil {
 		return 1
 	}
 	return 0

@@ -144,7 +144,7 @@ func (l *Linker) finishEhFrames() (size uint64, fdes int) {
 				if r.isCIE {
 					continue
 				}
-				r.alive = r.target != nil && r.target.alive && r.target.out != nil
+				r.alive = fdeLive(r)
 				if r.alive {
 					r.cie.cieUsers++
 				}
@@ -280,4 +280,9 @@ func (l *Linker) writeEhFrameHdr(buf []byte, hdrAddr, ehAddr uint64) {
 		elfio.Put32(buf[12+8*i:], uint32(e.pc-hdrAddr))
 		elfio.Put32(buf[16+8*i:], uint32(e.fde-hdrAddr))
 	}
+}
+
+// fdeLive: an FDE survives when the code it describes is in the output.
+func fdeLive(r *ehRecord) bool {
+	return r.target != nil && r.target.alive && r.target.out != nil
 }

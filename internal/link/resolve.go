@@ -35,7 +35,7 @@ func (l *Linker) entryName() string {
 	if l.cfg.Entry != "" {
 		return l.cfg.Entry
 	}
-	if l.cfg.OutputKind == 2 { // shared: no default entry
+	if l.cfg.OutputKind == 2 || l.cfg.Relocatable { // no default entry
 		return ""
 	}
 	return "_start"

@@ -109,7 +109,11 @@ func (l *Linker) scanRelocations() {
 				continue
 			}
 			n := len(sec.relas) / elfio.RelaSize
+			deadEh := deadFDERelocs(sec)
 			for i := 0; i < n; i++ {
+				if deadEh != nil && deadEh[i] {
+					continue // an FDE of discarded code: dropped with it
+				}
 				r := elfio.ReadRela(sec.relas, i)
 				loc := func() string {
 					return secLoc(sec, r.Offset)
@@ -386,4 +390,26 @@ func defFile(s *Symbol) string {
 		return s.file.name
 	}
 	return "no input (undefined)"
+}
+
+// deadFDERelocs marks the relocations of .eh_frame records that describe
+// discarded or collected code; those records are dropped from the output
+// (finishEhFrames), so their relocations need nothing.
+func deadFDERelocs(sec *Section) []bool {
+	if sec.eh == nil {
+		return nil
+	}
+	var dead []bool
+	for _, r := range sec.eh.records {
+		if r.isCIE || r.relLo >= r.relHi || fdeLive(r) {
+			continue
+		}
+		if dead == nil {
+			dead = make([]bool, len(sec.relas)/elfio.RelaSize)
+		}
+		for i := r.relLo; i < r.relHi; i++ {
+			dead[i] = true
+		}
+	}
+	return dead
 }

@@ -60,8 +60,10 @@ type Input struct {
 
 // Config is the whole link request.
 type Config struct {
-	Output     string // -o (default "a.out")
-	OutputKind OutputKind
+	Output string // -o (default "a.out")
+	// Relocatable is -r: write an ET_REL object instead of linking.
+	Relocatable bool
+	OutputKind  OutputKind
 	// Static is -static / -Bstatic given before any input (no dynamic
 	// linking at all; with -pie it makes a static-pie).
 	Static bool

@@ -563,10 +563,6 @@ func cfgValue(set func(c *Config, v string)) func(*parser, optUse) error {
 
 func ignore(*parser, optUse) error { return nil }
 
-func errRelocatable(*parser, optUse) error {
-	return errors.New("-r (relocatable output) is not supported yet")
-}
-
 func errUnsupported(p *parser, use optUse) error {
 	return fmt.Errorf("option %s is not supported", use.spelled)
 }
@@ -581,8 +577,8 @@ var optionTable = []option{
 		do: func(p *parser, _ optUse) error { p.pie, p.cfg.PIESet = true, true; return nil }},
 	{names: []string{"no-pie"}, oneDash: true, help: "Create a position-dependent executable (default)",
 		do: func(p *parser, _ optUse) error { p.pie, p.cfg.PIESet = false, true; return nil }},
-	{names: []string{"r", "relocatable", "i"}, help: "Create relocatable output (not supported yet)",
-		do: errRelocatable},
+	{names: []string{"r", "relocatable", "i"}, help: "Create relocatable output (an object to link again)",
+		do: cfgFlag(func(c *Config) { c.Relocatable = true })},
 	{names: []string{"m"}, arg: argRequired, meta: "EMULATION", help: "Set the emulation (elf_x86_64)",
 		do: cfgValue(func(c *Config, v string) { c.Emulation = v })},
 	{names: []string{"EL"}, oneDash: true, help: "Link little-endian objects (accepted, no effect)", do: ignore},
