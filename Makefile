@@ -4,13 +4,14 @@
 #   make install  install rivet, ld.rivet and libexec/rivet/ld under PREFIX
 #   make bench    link-speed benchmark against ld.bfd, gold, lld and mold
 #   make bench-tls  TLS access cost per model, before and after relaxation
+#   make corpus   real projects' own test suites, built with rivet and with ld.bfd
 
 PREFIX ?= /usr/local
 GO ?= go
 OUT := out
 BIN := $(OUT)/bin/rivet
 
-.PHONY: all build demo test unit e2e fuzz-seeds toolchain install bench bench-tls clean vet
+.PHONY: all build demo test unit e2e fuzz-seeds toolchain install bench bench-tls corpus clean vet
 
 all: build
 
@@ -50,6 +51,13 @@ install: build
 
 bench: build
 	bash ../shared/bench/run.sh $(CURDIR)/$(BIN)
+
+# Real projects from Debian source packages built with rivet and with ld.bfd,
+# each running its own test suite (slow: not part of make test, except the
+# zlib smoke run in tests/corpus).
+corpus: build
+	bash corpus/run.sh $(PROJECTS)
+	bash corpus/run.sh --cc clang $(or $(CLANG_PROJECTS),zlib zstd lua5.4 fmtlib)
 
 # Nanoseconds per TLS access for each model, before and after relaxation.
 bench-tls: build
