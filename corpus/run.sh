@@ -21,7 +21,7 @@
 # The script builds and runs the project's tests and ends with one line:
 #   RESULT build=ok|fail passed=N failed=M [skipped=K] [note=...]
 # Logs: $CORPUS_DIR/logs/NAME.LINKER.log. The table goes to stdout and
-# $CORPUS_DIR/results.md.
+# $CORPUS_DIR/results-CC.md (one table per compiler).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
@@ -67,7 +67,7 @@ select_linker() { # select_linker LINKER -> sets CC CXX LDSELECT
   export CC CXX LDSELECT LINKER=$1
 }
 
-results="$CORPUS_DIR/results.md"
+results="$CORPUS_DIR/results-$CCKIND.md"
 {
   echo "| project | linker | cc | build | passed | failed | skipped | note |"
   echo "|---|---|---|---|---:|---:|---:|---|"
