@@ -37,6 +37,9 @@ func Main(argv []string, stdout, stderr io.Writer) int {
 	}
 	if cfg.Help {
 		fmt.Fprintf(stdout, "Usage: rivet [options] file...\n%s", options.Usage())
+		// libtool's configure only builds shared libraries when `ld --help`
+		// matches ': supported targets:.* elf' (as GNU ld's and lld's do).
+		fmt.Fprintf(stdout, "rivet: supported targets: elf64-x86-64 elf\n")
 		return 0
 	}
 	if cfg.Version {
