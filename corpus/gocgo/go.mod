@@ -1,0 +1,3 @@
+module rivet.example/gocgo
+
+go 1.22
