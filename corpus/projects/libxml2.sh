@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # source: libxml2
-# libxml2 2.9.14 (Debian 12 source): autotools + libtool (the tarball's
-# ltmain.sh, 2.4.6), configured like Debian's "main" flavour
+# libxml2 2.9.14 (Debian 12 source): autotools + libtool (autoreconf -fi as
+# Debian's dh_autoreconf: the patches touch Makefile.am), configured like Debian's "main" flavour
 # (--with-history --with-icu --without-python: no python bindings;
 # hardening=+all, -Wall -O3). libxml2.so is linked with the libxml2.syms
 # version script.
@@ -24,6 +24,7 @@ set -uo pipefail
 top=$PWD
 fail() { echo "RESULT build=fail passed=0 failed=0 note=$1"; exit 1; }
 
+autoreconf -fi > autoreconf.log 2>&1 || { cat autoreconf.log; fail autoreconf; }
 # libtool before 2.5 keeps only a fixed list of compiler-driver flags
 # (-fuse-ld=* is in it, -B<dir>/ and --ld-path= are not) on the commands
 # that link shared libraries, so without this the .so files would be linked
