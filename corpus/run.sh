@@ -20,8 +20,9 @@
 #              such a script says `# source: none` and gets an empty SRC)
 # The script builds and runs the project's tests and ends with one line:
 #   RESULT build=ok|fail passed=N failed=M [skipped=K] [note=...]
-# Logs: $CORPUS_DIR/logs/NAME.LINKER.log. The table goes to stdout and
-# $CORPUS_DIR/results-CC.md (one table per compiler).
+# Logs: $CORPUS_DIR/logs/NAME.LINKER.CC.log. Each run's RESULT line is kept
+# in $CORPUS_DIR/rows/NAME.LINKER.CC; corpus/table.sh prints the table of
+# every row recorded so far (rivet and ld.bfd side by side).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
@@ -67,11 +68,11 @@ select_linker() { # select_linker LINKER -> sets CC CXX LDSELECT
   export CC CXX LDSELECT LINKER=$1
 }
 
-results="$CORPUS_DIR/results-$CCKIND.md"
-{
-  echo "| project | linker | cc | build | passed | failed | skipped | note |"
-  echo "|---|---|---|---|---:|---:|---:|---|"
-} > "$results"
+devnull_ok() { [ -c /dev/null ] && [ "$(stat -c %t:%T /dev/null)" = 1:3 ]; }
+restore_devnull() { rm -f /dev/null && mknod -m 666 /dev/null c 1 3; }
+
+rows="$CORPUS_DIR/rows"
+mkdir -p "$rows"
 for p in "${projects[@]}"; do
   script="$here/projects/$p.sh"
   [ -f "$script" ] || { echo "corpus: no such project $p" >&2; continue; }
@@ -80,6 +81,10 @@ for p in "${projects[@]}"; do
     log="$CORPUS_DIR/logs/$p.$lk.$CCKIND.log"
     export SRC="$CORPUS_DIR/build/$p.$lk.$CCKIND"
     rm -rf "$SRC"
+    # Test suites run as root here; one that replaces /dev/null with a
+    # regular file breaks every later test that writes to it, so the
+    # driver checks it before and after each run and names the culprit.
+    devnull_ok || { echo "corpus: /dev/null is not the null device before $p/$lk; restoring it" >&2; restore_devnull; }
     t0=$(date +%s)
     line=$( ( source_pkg=$(grep -m1 '^# source:' "$script" | awk '{print $3}')
               if [ "$source_pkg" = none ]; then
@@ -91,8 +96,16 @@ for p in "${projects[@]}"; do
               cd "$SRC" && LDFLAGS="$LDSELECT" REPO="$repo" bash "$script" ) > "$log" 2>&1; grep '^RESULT ' "$log" | tail -1)
     t1=$(date +%s)
     [ -n "$line" ] || line="RESULT build=fail passed=0 failed=0 note=no-result-line"
-    get() { echo "$line" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
-    printf '| %s | %s | %s | %s | %s | %s | %s | %s (%ss) |\n' "$p" "$lk" "$CCKIND" "$(get build)" "$(get passed)" "$(get failed)" "$(get skipped)" "$(get note)" "$((t1-t0))" | tee -a "$results"
+    if ! devnull_ok; then
+      echo "corpus: $p/$lk replaced /dev/null; restoring it, result marked" >&2
+      restore_devnull
+      line="$line,clobbered-/dev/null"
+    fi
+    # One row file per project, linker and compiler, so that runs of single
+    # projects add up to one table (corpus/table.sh).
+    printf '%s %s %s %s %s %s\n' "$p" "$lk" "$CCKIND" "$((t1-t0))" "$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)" "$line" > "$rows/$p.$lk.$CCKIND"
+    echo "corpus: $p $lk $CCKIND: ${line#RESULT } ($((t1-t0))s)"
   done
 done
-echo "corpus: table in $results, logs in $CORPUS_DIR/logs"
+bash "$here/table.sh" "$rows"
+echo "corpus: rows in $rows, logs in $CORPUS_DIR/logs"

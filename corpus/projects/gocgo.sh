@@ -15,7 +15,7 @@
 # corpus/gocgo/expected.txt (plus its trailer line).
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-gosrc=$(cd "$here/../gocgo" && pwd)
+gosrc=$(cd "${REPO:-$here/..}${REPO:+/corpus}/gocgo" && pwd)
 : "${JOBS:=2}"
 GO=${GO:-/usr/local/go/bin/go}
 mkdir -p "$SRC" && cd "$SRC"
