@@ -15,8 +15,12 @@ BIN := $(OUT)/bin/rivet
 
 all: build
 
+# The commit (with -dirty for uncommitted changes) goes into --version and
+# the "Linker: rivet ..." string in each output's .comment.
+COMMIT := $(shell c=$$(git rev-parse --short=7 HEAD 2>/dev/null) && { git diff --quiet HEAD -- 2>/dev/null || c=$$c-dirty; } && echo $$c)
+
 build:
-	$(GO) build -o $(BIN) ./cmd/rivet
+	$(GO) build -ldflags "-X github.com/rivet-linker/rivet/internal/driver.Commit=$(COMMIT)" -o $(BIN) ./cmd/rivet
 	ln -sf rivet $(OUT)/bin/ld.rivet
 	mkdir -p $(OUT)/libexec/rivet
 	ln -sf ../../bin/rivet $(OUT)/libexec/rivet/ld
@@ -57,7 +61,7 @@ bench: build
 # zlib smoke run in tests/corpus).
 corpus: build
 	bash corpus/run.sh $(PROJECTS)
-	bash corpus/run.sh --cc clang $(or $(CLANG_PROJECTS),zlib zstd lua5.4 fmtlib)
+	bash corpus/run.sh --cc clang $(or $(CLANG_PROJECTS),zlib bzip2 lua5.4 xz-utils)
 
 # Nanoseconds per TLS access for each model, before and after relaxation.
 bench-tls: build

@@ -42,8 +42,9 @@ func Main(argv []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "rivet: supported targets: elf64-x86-64 elf\n")
 		return 0
 	}
+	cfg.Ident = "Linker: rivet " + fullVersion()
 	if cfg.Version {
-		fmt.Fprintf(stdout, "rivet %s (compatible with GNU linkers)\n", Version)
+		fmt.Fprintf(stdout, "rivet %s (compatible with GNU linkers)\n", fullVersion())
 		if cfg.VersionOnly || len(cfg.Inputs) == 0 {
 			return 0
 		}
@@ -86,6 +87,18 @@ func Main(argv []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// Commit is the git commit rivet was built from; the Makefile sets it
+// with -ldflags -X (GOFLAGS may turn off Go's own VCS stamping).
+var Commit string
+
+// fullVersion is Version plus the commit when known: "0.1.0 (465a85e)".
+func fullVersion() string {
+	if Commit == "" {
+		return Version
+	}
+	return Version + " (" + Commit + ")"
 }
 
 // pickArch chooses the architecture from -m (only x86-64 exists so far).

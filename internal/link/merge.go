@@ -85,6 +85,25 @@ func (l *Linker) mergeStrings() {
 			s.merge = ms
 		}
 	}
+	// The output names its linker in .comment, as lld and mold do, so that
+	// `readelf -p .comment` tells which linker made a file.
+	if id := l.cfg.Ident; id != "" {
+		k := mergeKey{".comment", shfMerge | shfStrings, 1}
+		g := groups[k]
+		if g == nil {
+			g = &group{index: map[string]uint64{}}
+			g.sec = &Section{file: l.internalFile(), name: k.name, alive: true}
+			g.sec.shdr.Type = shtProgbits
+			g.sec.shdr.Flags, g.sec.shdr.Entsize, g.sec.shdr.Addralign = k.flags, 1, 1
+			groups[k] = g
+			order = append(order, k)
+		}
+		piece := id + "\x00"
+		if _, ok := g.index[piece]; !ok {
+			g.index[piece] = uint64(len(g.data))
+			g.data = append(g.data, piece...)
+		}
+	}
 	for _, k := range order {
 		g := groups[k]
 		g.sec.data = g.data

@@ -144,6 +144,9 @@ type Config struct {
 
 	// Informational flags handled entirely by the driver.
 	Version     bool // --version / -v
+	// Ident is not an option: the driver sets it to the string the
+	// output's .comment section carries ("Linker: rivet VERSION").
+	Ident string
 	Help        bool // --help
 	VersionOnly bool // -v/-V style: print version and exit if no inputs
 }

@@ -5,7 +5,6 @@
 package corpus
 
 import (
-	"bufio"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,27 +20,26 @@ func repoRoot(t *testing.T) string {
 
 type row struct{ build, passed, failed string }
 
-// readTable parses the driver's markdown table: project, linker, cc,
-// build, passed, failed, skipped, note.
-func readTable(t *testing.T, path string) map[string]row {
-	f, err := os.Open(path)
+// readRow parses one row file the driver leaves in $CORPUS_DIR/rows:
+// "PROJECT LINKER CC SECONDS COMMIT RESULT build=.. passed=.. failed=.. ...".
+func readRow(t *testing.T, path string) row {
+	data, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("corpus table: %v", err)
+		t.Fatalf("corpus row: %v", err)
 	}
-	defer f.Close()
-	rows := map[string]row{}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		cols := strings.Split(sc.Text(), "|")
-		if len(cols) < 8 {
-			continue
+	var r row
+	for _, f := range strings.Fields(string(data)) {
+		k, v, _ := strings.Cut(f, "=")
+		switch k {
+		case "build":
+			r.build = v
+		case "passed":
+			r.passed = v
+		case "failed":
+			r.failed = v
 		}
-		for i := range cols {
-			cols[i] = strings.TrimSpace(cols[i])
-		}
-		rows[cols[1]+"/"+cols[2]] = row{cols[4], cols[5], cols[6]}
 	}
-	return rows
+	return r
 }
 
 func TestZlibOwnTestSuite(t *testing.T) {
@@ -59,8 +57,8 @@ func TestZlibOwnTestSuite(t *testing.T) {
 	if err != nil {
 		t.Fatalf("corpus/run.sh zlib: %v\n%s", err, out)
 	}
-	rows := readTable(t, filepath.Join(dir, "results-gcc.md"))
-	rv, bfd := rows["zlib/rivet"], rows["zlib/bfd"]
+	rv := readRow(t, filepath.Join(dir, "rows", "zlib.rivet.gcc"))
+	bfd := readRow(t, filepath.Join(dir, "rows", "zlib.bfd.gcc"))
 	t.Logf("rivet: %+v, bfd: %+v", rv, bfd)
 	if rv.build != "ok" || rv.failed != "0" || rv.passed == "" || rv.passed == "0" {
 		t.Errorf("zlib with rivet: build=%s passed=%s failed=%s (logs in %s/logs)\n%s", rv.build, rv.passed, rv.failed, dir, out)
