@@ -71,6 +71,9 @@ select_linker() { # select_linker LINKER -> sets CC CXX LDSELECT
 devnull_ok() { [ -c /dev/null ] && [ "$(stat -c %t:%T /dev/null)" = 1:3 ]; }
 restore_devnull() { rm -f /dev/null && mknod -m 666 /dev/null c 1 3; }
 
+# The commit the rivet binary was built from (its --version says it).
+rivet_commit=$("$RIVET" --version | sed -n '1s/^rivet [^ ]* (\([^)]*\)).*/\1/p')
+rivet_commit=${rivet_commit:-unknown}
 rows="$CORPUS_DIR/rows"
 mkdir -p "$rows"
 for p in "${projects[@]}"; do
@@ -103,7 +106,7 @@ for p in "${projects[@]}"; do
     fi
     # One row file per project, linker and compiler, so that runs of single
     # projects add up to one table (corpus/table.sh).
-    printf '%s %s %s %s %s %s\n' "$p" "$lk" "$CCKIND" "$((t1-t0))" "$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)" "$line" > "$rows/$p.$lk.$CCKIND"
+    printf '%s %s %s %s %s %s\n' "$p" "$lk" "$CCKIND" "$((t1-t0))" "$rivet_commit" "$line" > "$rows/$p.$lk.$CCKIND"
     echo "corpus: $p $lk $CCKIND: ${line#RESULT } ($((t1-t0))s)"
   done
 done

@@ -22,42 +22,10 @@
 # libtool-wrapped xz and test_index load the freshly linked liblzma.so.5).
 set -uo pipefail
 cd "$SRC"
-pass=0 fail=0 skip=0 failed=()
-t() { # t NAME CMD...: run one test, count it
-  local t_name=$1; shift
-  if "$@"; then echo "TEST PASS $t_name"; pass=$((pass+1)); else echo "TEST FAIL $t_name"; fail=$((fail+1)); failed+=("$t_name"); fi
-}
+. "${REPO:?}/corpus/lib.sh"   # t, fingerprint, check_links; pass=0 fail=0 failed=()
+skip=0
 result() { echo "RESULT build=$1 passed=$pass failed=$fail skipped=$skip note=$2"; exit 0; }
 
-# elf_linker FILE: which linker's RW segment layout FILE has. rivet puts the
-# RELRO part and the rest of .data/.bss in two RW PT_LOADs; ld.bfd uses one RW
-# PT_LOAD whose first part is GNU_RELRO. Prints rivet, bfd or ? (can't tell).
-elf_linker() {
-  readelf -lW "$1" 2>/dev/null | awk '
-    function hex(s,  i, v) { v = 0; s = tolower(substr(s, 3))
-      for (i = 1; i <= length(s); i++) v = v * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
-      return v }
-    $1=="LOAD" && $7=="RW" { rw++; memsz=hex($6) }
-    $1=="GNU_RELRO" { relro=hex($6) }
-    END { if (rw>=2) print "rivet"; else if (rw==1 && relro>0 && memsz>relro) print "bfd"; else print "?" }'
-}
-fingerprint() { # fingerprint DIR: every ELF executable/shared object made by $LINKER?
-  local f k bad=0 n=0
-  while IFS= read -r f; do
-    readelf -h "$f" 2>/dev/null | grep -qE 'Type: +(EXEC|DYN)' || continue
-    n=$((n+1)); k=$(elf_linker "$f")
-    if [ "$k" != "?" ] && [ "$k" != "$LINKER" ]; then echo "fingerprint: $f looks linked by $k, not $LINKER"; bad=1; fi
-  done < <(find "$1" -type f \( -perm -u+x -o -name '*.so*' \) ! -name '*.sh' ! -name '*.o')
-  echo "fingerprint: $n ELF outputs checked in $1"
-  [ $bad = 0 ] && [ $n -gt 0 ]
-}
-check_links() { # check_links LOG: every compiler-driver line that links has LDSELECT
-  local n bad
-  n=$(sed 's/^libtool: link: //' "$1" | grep -E "^[^ ]*(gcc|clang)[^ ]*( .*)? -o [^ ]+" | grep -vE ' -c( |$)| -E( |$)| -S( |$)' | tee "$1.links" | wc -l)
-  bad=$(grep -vF -- "$LDSELECT" "$1.links" | wc -l)
-  echo "check_links: $n link commands in $1, $bad without $LDSELECT"; grep -vF -- "$LDSELECT" "$1.links"
-  [ "$n" -gt 0 ] && [ "$bad" -eq 0 ]
-}
 
 export DEB_BUILD_MAINT_OPTIONS=hardening=+all
 CFLAGS="$(dpkg-buildflags --get CFLAGS)"

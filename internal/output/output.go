@@ -2,6 +2,12 @@
 // temporary file next to the destination (mapped read-write) and renamed
 // over the destination only when the link succeeded, so a failed link never
 // leaves a partial file and never destroys the previous output.
+//
+// An existing destination that is not a regular file (/dev/null, a FIFO, a
+// character device) is never replaced: the image is built in memory and
+// written into it, as GNU ld, lld and mold do. Configure scripts link with
+// -o /dev/null; renaming over it would replace the null device with a
+// regular file for the whole machine.
 package output
 
 import (
@@ -13,14 +19,23 @@ import (
 
 // File is an output image being written.
 type File struct {
-	Buf    []byte
-	path   string
-	tmp    *os.File
-	mapped bool
+	Buf     []byte
+	path    string
+	tmp     *os.File // nil when writing through to a special file
+	mapped  bool     // Buf maps tmp
+	anonMap bool     // Buf is an anonymous mapping (special destinations)
 }
 
 // Create makes a temporary file of size bytes in path's directory and maps it.
 func Create(path string, size uint64) (*File, error) {
+	if st, err := os.Stat(path); err == nil {
+		switch {
+		case st.IsDir():
+			return nil, fmt.Errorf("cannot create output file %s: is a directory", path)
+		case !st.Mode().IsRegular():
+			return createSpecial(path, size)
+		}
+	}
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".rivet-*")
 	if err != nil {
@@ -43,8 +58,25 @@ func Create(path string, size uint64) (*File, error) {
 	return f, nil
 }
 
+// createSpecial prepares an in-memory image for a destination that is not a
+// regular file; Commit writes it through.
+func createSpecial(path string, size uint64) (*File, error) {
+	f := &File{path: path}
+	if size > 0 {
+		buf, err := syscall.Mmap(-1, 0, int(size), syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
+		if err != nil {
+			return nil, fmt.Errorf("cannot allocate output image for %s (%d bytes): %v", path, size, err)
+		}
+		f.Buf, f.anonMap = buf, true
+	}
+	return f, nil
+}
+
 // Commit flushes the image, sets the mode and renames it into place.
 func (f *File) Commit(mode os.FileMode) error {
+	if f.tmp == nil {
+		return f.commitSpecial()
+	}
 	if f.mapped {
 		if err := syscall.Munmap(f.Buf); err != nil {
 			f.Abort()
@@ -72,8 +104,33 @@ func (f *File) Commit(mode os.FileMode) error {
 	return nil
 }
 
+// commitSpecial writes the image into the existing special file (opened
+// without O_CREATE or O_TRUNC; its mode is left alone).
+func (f *File) commitSpecial() error {
+	defer f.Abort()
+	out, err := os.OpenFile(f.path, os.O_WRONLY, 0)
+	if err != nil {
+		return fmt.Errorf("cannot open output file %s: %v", f.path, unwrap(err))
+	}
+	if _, err := out.Write(f.Buf); err != nil {
+		out.Close()
+		return fmt.Errorf("cannot write output file %s: %v", f.path, unwrap(err))
+	}
+	if err := out.Close(); err != nil {
+		return fmt.Errorf("cannot write output file %s: %v", f.path, unwrap(err))
+	}
+	return nil
+}
+
 // Abort removes the temporary file; the destination is untouched.
 func (f *File) Abort() {
+	if f.tmp == nil {
+		if f.anonMap && f.Buf != nil {
+			syscall.Munmap(f.Buf)
+		}
+		f.Buf = nil
+		return
+	}
 	if f.mapped && f.Buf != nil {
 		syscall.Munmap(f.Buf)
 	}
