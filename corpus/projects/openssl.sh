@@ -54,7 +54,12 @@ grep -E -- ' -o (apps/openssl|libcrypto\.so\.3|libssl\.so\.3|providers/legacy\.s
 # WRAPCHECK: apps/openssl (and so the tests) load the fresh libraries
 util/wrap.pl apps/openssl version -a || result fail 0 0 0 apps-openssl
 LD_DEBUG=libs util/wrap.pl apps/openssl version 2>&1 | grep -E 'calling init: .*lib(crypto|ssl)\.so' | tee wrapcheck.log
-n=$(grep -c -F "calling init: $SRC/lib" wrapcheck.log)
+# wrap.pl sets a relative LD_LIBRARY_PATH (util/../util/..), so the paths
+# the loader prints are resolved before they are compared.
+n=0
+for lib in $(sed -n -E 's/.*calling init: (.*lib(crypto|ssl)\.so\.3)$/\1/p' wrapcheck.log); do
+  case "$(realpath "$lib")" in "$(realpath "$SRC")"/lib*.so.3) n=$((n+1)) ;; esac
+done
 [ "$n" -eq 2 ] || result fail 0 0 0 not-fresh-libs
 
 echo "== test"
