@@ -39,31 +39,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
-)
 
-// rivetBin returns the rivet binary, failing the test when it is missing.
-func rivetBin(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("RIVET_BIN_DIR")
-	if dir == "" {
-		_, file, _, ok := runtime.Caller(0)
-		if !ok {
-			t.Fatal("cannot locate the test source file to find the repository root")
-		}
-		dir = filepath.Join(filepath.Dir(file), "..", "..", "out")
-	}
-	bin := filepath.Join(dir, "bin", "rivet")
-	st, err := os.Stat(bin)
-	if err != nil || st.IsDir() || st.Mode()&0o111 == 0 {
-		t.Fatalf("rivet binary %s is missing or not executable: run `make build` first", bin)
-	}
-	return bin
-}
+	"github.com/rivet-linker/rivet/tests/internal/rivettest"
+)
 
 func needTool(t *testing.T, name string) {
 	t.Helper()
@@ -476,7 +458,7 @@ const memLimitKB = "4194304"
 var panicMarkers = []string{"panic:", "goroutine ", "internal error", "runtime error", "fatal error", "[signal "}
 
 func TestBadInput(t *testing.T) {
-	bin := rivetBin(t)
+	bin := rivettest.Bin(t, rivettest.OutDir(t))
 	needTool(t, "gcc")
 	needTool(t, "ar")
 	// Sanity: the undamaged object links, so failures below come from the

@@ -20,6 +20,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/rivet-linker/rivet/tests/internal/rivettest"
 )
 
 // tlsVar defines tls_x in .tdata, local to the object.
@@ -141,7 +143,7 @@ var tlsCases = []badCase{
 }
 
 func TestBadTLSInput(t *testing.T) {
-	bin := rivetBin(t)
+	bin := rivettest.Bin(t, rivettest.OutDir(t))
 	needTool(t, "gcc")
 	// Sanity: the well-formed sequences link, so that the failures below
 	// come from the damage.

@@ -8,15 +8,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
-)
 
-func repoRoot(t *testing.T) string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
-}
+	"github.com/rivet-linker/rivet/tests/internal/rivettest"
+)
 
 type row struct{ build, passed, failed string }
 
@@ -43,7 +39,7 @@ func readRow(t *testing.T, path string) row {
 }
 
 func TestZlibOwnTestSuite(t *testing.T) {
-	root := repoRoot(t)
+	root := rivettest.RepoRoot(t)
 	if _, err := os.Stat(filepath.Join(root, "out", "bin", "rivet")); err != nil {
 		t.Fatalf("rivet is not built: run make build (%v)", err)
 	}

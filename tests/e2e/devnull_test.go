@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"syscall"
 	"testing"
+
+	"github.com/rivet-linker/rivet/tests/internal/rivettest"
 )
 
 // Configure scripts link test programs with -o /dev/null. rivet writes its
@@ -15,8 +17,8 @@ import (
 // destination that is not a regular file must be written through and left
 // as it is.
 func TestLinkToDevNullKeepsTheDevice(t *testing.T) {
-	out := outDir(t)
-	checkRivet(t, out)
+	out := rivettest.OutDir(t)
+	rivettest.Check(t, out)
 	src := filepath.Join(t.TempDir(), "main.c")
 	os.WriteFile(src, []byte("int main(void) { return 0; }\n"), 0o644)
 	for _, args := range [][]string{

@@ -92,6 +92,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rivet-linker/rivet/tests/internal/rivettest"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -142,34 +143,6 @@ func (c combo) linkerFlags(outDir string) []string {
 	return []string{"--ld-path=" + filepath.Join(libexec, "ld")}
 }
 
-// repoRoot returns the repository root, computed from this file's location.
-func repoRoot(t *testing.T) string {
-	_, file, _, ok := runtime.Caller(0)
-	if ok && filepath.IsAbs(file) {
-		return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
-	}
-	// Fall back to the working directory, which go test sets to the
-	// package directory.
-	wd, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return filepath.Clean(filepath.Join(wd, "..", ".."))
-}
-
-// outDir returns the absolute rivet build output directory.
-func outDir(t *testing.T) string {
-	dir := os.Getenv("RIVET_BIN_DIR")
-	if dir == "" {
-		return filepath.Join(repoRoot(t), "out")
-	}
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return abs
-}
-
 // selectedLinkers parses E2E_LINKERS.
 func selectedLinkers(t *testing.T) []string {
 	v := os.Getenv("E2E_LINKERS")
@@ -190,30 +163,6 @@ func selectedLinkers(t *testing.T) []string {
 		}
 	}
 	return out
-}
-
-// checkRivet fails the test unless out/bin/rivet and the
-// out/libexec/rivet/ld symlink exist and refer to the same executable. The ld
-// link matters: if it is missing, gcc -B silently falls back to the system
-// linker and every "rivet" run would really test ld.bfd.
-func checkRivet(t *testing.T, out string) {
-	bin := filepath.Join(out, "bin", "rivet")
-	ld := filepath.Join(out, "libexec", "rivet", "ld")
-	hint := "run `make build` first (or set RIVET_BIN_DIR to the build output directory, or E2E_LINKERS=bfd to test only the reference linker)"
-	bi, err := os.Stat(bin)
-	if err != nil {
-		t.Fatalf("rivet binary not found: %v\n%s", err, hint)
-	}
-	if bi.IsDir() || bi.Mode().Perm()&0o111 == 0 {
-		t.Fatalf("%s is not an executable file\n%s", bin, hint)
-	}
-	li, err := os.Stat(ld)
-	if err != nil {
-		t.Fatalf("rivet linker link not found: %v\n%s", err, hint)
-	}
-	if !os.SameFile(bi, li) {
-		t.Fatalf("%s does not refer to %s\n%s", ld, bin, hint)
-	}
 }
 
 func checkTools(t *testing.T) {
@@ -241,9 +190,9 @@ var sem = make(chan struct{}, runtime.GOMAXPROCS(0))
 
 func TestE2E(t *testing.T) {
 	linkers := selectedLinkers(t)
-	out := outDir(t)
+	out := rivettest.OutDir(t)
 	if slices.Contains(linkers, "rivet") {
-		checkRivet(t, out)
+		rivettest.Check(t, out)
 	}
 	checkTools(t)
 	scriptDir, err := filepath.Abs("testdata")

@@ -32,10 +32,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rivet-linker/rivet/tests/internal/rivettest"
 )
 
 // golden is the expected stdout of testdata/reallibs.c. Every value was
@@ -130,68 +131,8 @@ var modes = []struct {
 
 const (
 	toolchainHint = "run `make toolchain` (scripts/install-toolchain.sh) to install gcc, binutils and the library -dev packages"
-	buildHint     = "run `make build` first (or set RIVET_BIN_DIR to the build output directory)"
 	runTimeout    = 2 * time.Minute
 )
-
-// repoRoot returns the repository root, computed from this file's location.
-func repoRoot(t *testing.T) string {
-	_, file, _, ok := runtime.Caller(0)
-	if ok && filepath.IsAbs(file) {
-		return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
-	}
-	wd, err := os.Getwd() // go test runs in the package directory
-	if err != nil {
-		t.Fatal(err)
-	}
-	return filepath.Clean(filepath.Join(wd, "..", ".."))
-}
-
-// outDir returns the absolute rivet build output directory.
-func outDir(t *testing.T) string {
-	dir := os.Getenv("RIVET_BIN_DIR")
-	if dir == "" {
-		return filepath.Join(repoRoot(t), "out")
-	}
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return abs
-}
-
-// checkRivet fails the test unless out/bin/rivet and out/libexec/rivet/ld
-// exist, are the same executable, and gcc -B picks that ld. Without the ld
-// link gcc would silently fall back to the system linker and the "rivet" runs
-// would really test ld.bfd.
-func checkRivet(t *testing.T, out string) string {
-	bin := filepath.Join(out, "bin", "rivet")
-	libexec := filepath.Join(out, "libexec", "rivet")
-	ld := filepath.Join(libexec, "ld")
-	bi, err := os.Stat(bin)
-	if err != nil {
-		t.Fatalf("rivet binary not found: %v\n%s", err, buildHint)
-	}
-	if bi.IsDir() || bi.Mode().Perm()&0o111 == 0 {
-		t.Fatalf("%s is not an executable file\n%s", bin, buildHint)
-	}
-	li, err := os.Stat(ld)
-	if err != nil {
-		t.Fatalf("rivet linker link not found: %v\n%s", err, buildHint)
-	}
-	if !os.SameFile(bi, li) {
-		t.Fatalf("%s does not refer to %s\n%s", ld, bin, buildHint)
-	}
-	bflag := "-B" + libexec + string(filepath.Separator)
-	got, err := exec.Command("gcc", bflag, "-print-prog-name=ld").Output()
-	if err != nil {
-		t.Fatalf("gcc %s -print-prog-name=ld: %v", bflag, err)
-	}
-	if p := strings.TrimSpace(string(got)); p != ld {
-		t.Fatalf("gcc %s would link with %q, not %q\n%s", bflag, p, ld, buildHint)
-	}
-	return bflag
-}
 
 // findArchives locates every library with gcc -print-file-name, which prints
 // the bare name back when the file is not in gcc's library search path.
@@ -313,7 +254,7 @@ func diff(want, got string) string {
 
 func TestRealLibs(t *testing.T) {
 	checkTools(t)
-	rivetFlag := checkRivet(t, outDir(t))
+	rivetFlag := "-B" + rivettest.Check(t, rivettest.OutDir(t)) + "/"
 	archives := findArchives(t)
 
 	src, err := filepath.Abs(filepath.Join("testdata", "reallibs.c"))
