@@ -11,15 +11,18 @@ rows=${1:-${CORPUS_DIR:-/var/tmp/rivet-corpus}/rows}
 field() { # field ROWFILE KEY
   tr ' ' '\n' < "$1" | sed -n "s/^$2=//p" | head -1
 }
-cell() { # cell ROWFILE: "passed/failed (skipped K)" or "-" when not run
+build() { # build ROWFILE: ok, fail, or - when not run
+  if [ -f "$1" ]; then field "$1" build; else echo -; fi
+}
+cell() { # cell ROWFILE: "passed / failed (skip K)", "-" when the build failed, "not run"
   local f=$1
   [ -f "$f" ] || { echo "not run"; return; }
-  if [ "$(field "$f" build)" != ok ]; then echo "build failed"; return; fi
+  if [ "$(field "$f" build)" != ok ]; then echo "-"; return; fi
   local s; s=$(field "$f" skipped)
   printf '%s / %s%s' "$(field "$f" passed)" "$(field "$f" failed)" "${s:+ (skip $s)}"
 }
-echo "| project | cc | rivet passed / failed | ld.bfd passed / failed | same | rivet commit | notes |"
-echo "|---|---|---|---|---|---|---|"
+echo "| project | cc | build rivet / ld.bfd | rivet passed / failed | ld.bfd passed / failed | same | rivet commit | notes |"
+echo "|---|---|---|---|---|---|---|---|"
 for f in "$rows"/*; do
   [ -f "$f" ] || continue
   read -r p _ cc _ < "$f"
@@ -33,5 +36,5 @@ done | sort -u | while read -r p cc; do
   fi
   commit=-; [ -f "$r" ] && commit=$(awk '{print $5}' "$r")
   note=; [ -f "$r" ] && note=$(field "$r" note); [ -n "$note" ] || { [ -f "$b" ] && note=$(field "$b" note); }
-  printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$p" "$cc" "$(cell "$r")" "$(cell "$b")" "$same" "$commit" "$note"
+  printf '| %s | %s | %s / %s | %s | %s | %s | %s | %s |\n' "$p" "$cc" "$(build "$r")" "$(build "$b")" "$(cell "$r")" "$(cell "$b")" "$same" "$commit" "$note"
 done
