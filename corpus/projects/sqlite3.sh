@@ -166,6 +166,12 @@ for cfg in shared static; do
   echo "($(( $(date +%s) - t0 ))s)"
   tail -25 tcltest.$cfg.log
   errors_out_of "testfixture $tcltest" tcltest.$cfg.log $rc
+  # fts5bigtok.test makes one case per distinct random term (Tcl's rand() is
+  # not seeded), so its case count differs from run to run with any linker
+  # (281-299 in six runs). It counts as one test here, so that the totals of
+  # two runs compare.
+  k=$(grep -ac '^fts5bigtok-.*\.\.\. Ok' test-out.txt 2>/dev/null)
+  if [ "${k:-0}" -gt 0 ]; then passed=$((passed - k + 1)); echo "fts5bigtok: $k random cases passed, counted as 1"; fi
   if [ $cfg = shared ]; then
     echo "=== tclsh: load libtclsqlite3.so"
     out=$(printf 'load %s/.libs/libtclsqlite3.so sqlite3\nsqlite3 db :memory:\nputs [db eval {create table t(a); insert into t values(1),(2); select sum(a), sqlite_version() from t}]\n' "$b" | tclsh 2>&1)
