@@ -14,37 +14,12 @@ cd "$SRC"
 : "${JOBS:=2}"
 echo "== CC=$CC CXX=$CXX LDSELECT=$LDSELECT LINKER=$LINKER JOBS=$JOBS"
 
-need=()
-for p in googletest cmake ninja-build; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need+=("$p")
-done
-if [ ${#need[@]} -gt 0 ]; then
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=900 \
-    --no-install-recommends "${need[@]}" || { echo "RESULT build=fail passed=0 failed=0 note=deps"; exit 0; }
-fi
+. "${REPO:?}/corpus/lib.sh"   # need_pkgs, check_ninja_links, ctest_counts
+need_pkgs googletest cmake ninja-build
 
 passed=0 failed=0 skipped=0 build=ok notes=()
 
-# check_links BUILDDIR: every command that links (compiler driver without -c)
-# must contain $LDSELECT.
-check_links() {
-  local n bad
-  n=$(ninja -C "$1" -t commands | grep -v -- ' -c ' | grep -c -- ' -o ')
-  bad=$(ninja -C "$1" -t commands | grep -v -- ' -c ' | grep -- ' -o ' | grep -v -c -F -- "$LDSELECT")
-  echo "== $1: $n link commands, $bad without $LDSELECT"
-  [ "$n" -gt 0 ] && [ "$bad" -eq 0 ]
-}
 
-# ctest_counts LOG: adds ctest's summary to passed/failed/skipped
-ctest_counts() {
-  local line total f s
-  line=$(grep -E '^[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$1" | tail -1)
-  [ -n "$line" ] || return 1
-  total=$(echo "$line" | sed -E 's/.* out of ([0-9]+).*/\1/')
-  f=$(echo "$line" | sed -E 's/.* ([0-9]+) tests? failed.*/\1/')
-  s=$(grep -c -E '^ *[0-9]+ - .*\(Skipped\)' "$1")
-  passed=$((passed + total - f - s)); failed=$((failed + f)); skipped=$((skipped + s))
-}
 
 for kind in shared static; do
   b="$SRC/build-$kind"
@@ -60,7 +35,7 @@ for kind in shared static; do
       -DFMT_TEST=ON -DFMT_DOC=OFF -DFMT_PEDANTIC=ON; then
     build=fail; notes+=("$kind-configure"); continue
   fi
-  check_links "$b" || { build=fail; notes+=("$kind-ldselect-missing"); continue; }
+  check_ninja_links "$b" || { build=fail; notes+=("$kind-ldselect-missing"); continue; }
   echo "== build $kind"
   if ! ninja -C "$b" -v -j"$JOBS"; then
     build=fail; notes+=("$kind-build"); continue

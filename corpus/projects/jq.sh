@@ -44,22 +44,9 @@ CPPFLAGS="$(dpkg-buildflags --get CPPFLAGS)"
 LDFLAGS="$(dpkg-buildflags --get LDFLAGS) $LDSELECT"
 export CFLAGS CPPFLAGS LDFLAGS
 
-# Every compiler-driver command in a make log that links (has -o, no -c/-E/-S)
-# must carry $LDSELECT. With libtool the real commands are the
-# "libtool: link: ..." lines.
-nlinks=0
-check_links() {
-  local lines bad
-  lines=$(grep -hE "^(libtool: (link|relink): +)?($CC|gcc|cc|clang(-[0-9]+)?) " "$@" |
-          grep -vE -- ' -(c|E|S|M|MM)( |$)' | grep -E -- ' -o ')
-  bad=$(printf '%s\n' "$lines" | grep -v '^$' | grep -vF -- "$LDSELECT")
-  if [ -n "$bad" ]; then
-    echo "link lines without $LDSELECT:"; printf '%s\n' "$bad"; return 1
-  fi
-  nlinks=$((nlinks + $(printf '%s\n' "$lines" | grep -c -F -- "$LDSELECT")))
-}
 
 tests="tests/mantest tests/jqtest tests/onigtest tests/optionaltest tests/base64test tests/shtest tests/utf8test"
+. "${REPO:?}/corpus/lib.sh"   # check_links, nlinks
 passed=0 failed=0 skipped=0
 count_check() { # count_check DIR
   local d=$1 t rs n m

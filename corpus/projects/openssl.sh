@@ -17,14 +17,8 @@ cd "$SRC"
 : "${JOBS:=2}"
 echo "== CC=$CC LDSELECT=$LDSELECT LINKER=$LINKER JOBS=$JOBS"
 
-need=()
-for p in perl make; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need+=("$p")
-done
-if [ ${#need[@]} -gt 0 ]; then
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=900 \
-    --no-install-recommends "${need[@]}" || { echo "RESULT build=fail passed=0 failed=0 note=deps"; exit 0; }
-fi
+. "${REPO:?}/corpus/lib.sh"   # need_pkgs
+need_pkgs perl make
 
 result() { echo "RESULT build=$1 passed=$2 failed=$3 skipped=$4 note=$5"; exit 0; }
 

@@ -86,21 +86,8 @@ LDFLAGS="$(dpkg-buildflags --get LDFLAGS) -Wl,--as-needed $LDSELECT"
 export CFLAGS CPPFLAGS LDFLAGS
 BCC="$CC $CFLAGS $CPPFLAGS $LDFLAGS"
 
-# Every compiler-driver command in a make log that links (has -o, no -c/-E/-S)
-# must carry $LDSELECT. With libtool the real commands are the
-# "libtool: link: ..." lines.
-nlinks=0
-check_links() {
-  local lines bad
-  lines=$(grep -hE "^(libtool: (link|relink): +)?($CC|gcc|cc|clang(-[0-9]+)?) " "$@" |
-          grep -vE -- ' -(c|E|S|M|MM)( |$)' | grep -E -- ' -o ')
-  bad=$(printf '%s\n' "$lines" | grep -v '^$' | grep -vF -- "$LDSELECT")
-  if [ -n "$bad" ]; then
-    echo "link lines without $LDSELECT:"; printf '%s\n' "$bad"; return 1
-  fi
-  nlinks=$((nlinks + $(printf '%s\n' "$lines" | grep -c -F -- "$LDSELECT")))
-}
 
+. "${REPO:?}/corpus/lib.sh"   # check_links, nlinks
 passed=0 failed=0 skipped=0 sets=
 one() { # one NAME RC: a test that counts as one
   if [ "$2" -eq 0 ]; then passed=$((passed+1)); else failed=$((failed+1)); echo "FAILED: $1"; fi

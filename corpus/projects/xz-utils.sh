@@ -22,9 +22,8 @@
 # libtool-wrapped xz and test_index load the freshly linked liblzma.so.5).
 set -uo pipefail
 cd "$SRC"
-. "${REPO:?}/corpus/lib.sh"   # t, fingerprint, check_links; pass=0 fail=0 failed=()
+. "${REPO:?}/corpus/lib.sh"   # t, result, fingerprint, check_links
 skip=0
-result() { echo "RESULT build=$1 passed=$pass failed=$fail skipped=$skip note=$2"; exit 0; }
 
 
 export DEB_BUILD_MAINT_OPTIONS=hardening=+all
@@ -53,9 +52,9 @@ suite() { # suite DIR: make check, count the automake summary
   local p f s e
   p=$(sed -n 's/^# PASS: *//p' "$log" | tail -1); f=$(sed -n 's/^# FAIL: *//p' "$log" | tail -1)
   s=$(sed -n 's/^# SKIP: *//p' "$log" | tail -1); e=$(sed -n 's/^# ERROR: *//p' "$log" | tail -1)
-  if [ -z "$p" ]; then echo "suite $d: no automake summary"; tail -30 "$log"; fail=$((fail+1)); failed+=("$d-make-check"); return; fi
+  if [ -z "$p" ]; then echo "suite $d: no automake summary"; tail -30 "$log"; fail=$((fail+1)); failed_tests+=("$d-make-check"); return; fi
   pass=$((pass+p)); fail=$((fail+f+${e:-0})); skip=$((skip+${s:-0}))
-  [ "$f" = 0 ] && [ "${e:-0}" = 0 ] || { failed+=("$d-make-check"); grep -h -A30 '^FAIL\|^ERROR' "$d"/tests/*.log | head -80; }
+  [ "$f" = 0 ] && [ "${e:-0}" = 0 ] || { failed_tests+=("$d-make-check"); grep -h -A30 '^FAIL\|^ERROR' "$d"/tests/*.log | head -80; }
 }
 
 # A build that fails makes the result build=fail, but the other builds are
@@ -96,5 +95,4 @@ t roundtrip-static-e9 eval "$S -9e -c data.in > d2.xz && $X -t d2.xz && $X -dc d
 t roundtrip-system-lzma eval "xz --format=lzma -c data.in > d3.lzma && $X -dc d3.lzma | cmp - data.in && $X --format=lzma -c data.in | xz -dc | cmp - data.in"
 t roundtrip-filters eval "$X --x86 --lzma2=preset=3 -c data.in | $S -dc | cmp - data.in && $S --delta=dist=4 --lzma2 -c data.in | $X -dc | cmp - data.in"
 
-n=""; [ $fail -gt 0 ] && n=",failed:$(IFS=,; echo "${failed[*]}")"
-result $status "make-check-x3:shared,static,small+roundtrips$why$n"
+result $status "make-check-x3:shared,static,small+roundtrips$why"

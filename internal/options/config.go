@@ -143,10 +143,10 @@ type Config struct {
 	ZCommonPageSize uint64 // common-page-size=
 
 	// Informational flags handled entirely by the driver.
-	Version     bool // --version / -v
+	Version bool // --version / -v
 	// Ident is not an option: the driver sets it to the string the
 	// output's .comment section carries ("Linker: rivet VERSION").
-	Ident string
+	Ident       string
 	Help        bool // --help
 	VersionOnly bool // -v/-V style: print version and exit if no inputs
 }
