@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
 	"strings"
@@ -77,6 +78,17 @@ func Main(argv []string, stdout, stderr io.Writer) int {
 			pprof.StartCPUProfile(f)
 			defer func() { pprof.StopCPUProfile(); f.Close() }()
 		}
+	}
+	// RIVET_MEMPROFILE=file writes a Go heap profile (allocations) at exit.
+	if p := os.Getenv("RIVET_MEMPROFILE"); p != "" {
+		runtime.MemProfileRate = 64 << 10
+		defer func() {
+			if f, err := os.Create(p); err == nil {
+				runtime.GC() // publishes the allocations since the last cycle
+				pprof.Lookup("allocs").WriteTo(f, 0)
+				f.Close()
+			}
+		}()
 	}
 	l := link.New(cfg, arch, stdout, stderr)
 	run := l.Run

@@ -41,8 +41,8 @@ func (l *Linker) mergeProperties() {
 }
 
 func (l *Linker) anyPLTNeeded() bool {
-	for i := range l.syms {
-		if l.syms[i].flags&needPLT != 0 {
+	for i := range l.syms.len() {
+		if l.sym(SymID(i)).flags&needPLT != 0 {
 			return true
 		}
 	}
@@ -94,7 +94,7 @@ func (l *Linker) allocateCopies() {
 	done := map[key]*Section{}
 	var extra []SymID
 	for _, id := range sy.copySyms {
-		s := &l.syms[id]
+		s := l.sym(id)
 		k := key{s.file, s.value}
 		if sec, ok := done[k]; ok {
 			s.copySec, s.sec = nil, sec
@@ -125,7 +125,7 @@ func (l *Linker) allocateCopies() {
 			if !ok || aid == id {
 				continue
 			}
-			a := &l.syms[aid]
+			a := l.sym(aid)
 			if a.state == stShared && a.file == f && a.flags&needCopy == 0 {
 				a.flags |= needCopy | needDynSym
 				a.sec = sec
@@ -195,7 +195,7 @@ func (l *Linker) collectDynSyms() {
 	sy := &l.synth
 	var imports, defs []SymID
 	for _, id := range l.globalIDs() {
-		s := &l.syms[id]
+		s := l.sym(id)
 		switch {
 		case s.exported:
 			defs = append(defs, id)
@@ -212,13 +212,13 @@ func (l *Linker) collectDynSyms() {
 		sy.gnuBloom *= 2
 	}
 	sort.SliceStable(defs, func(i, j int) bool {
-		return gnuHash(l.syms[defs[i]].Name)%nb < gnuHash(l.syms[defs[j]].Name)%nb
+		return gnuHash(l.sym(defs[i]).Name)%nb < gnuHash(l.sym(defs[j]).Name)%nb
 	})
 	sy.dynSyms = append(imports, defs...)
 	sy.hashed = len(imports) + 1
 	for i, id := range sy.dynSyms {
-		l.syms[id].dynIdx = int32(i + 1)
-		sy.dynstrB.add(l.syms[id].Name)
+		l.sym(id).dynIdx = int32(i + 1)
+		sy.dynstrB.add(l.sym(id).Name)
 	}
 }
 
@@ -285,7 +285,7 @@ func (l *Linker) buildVersions() {
 	}
 	sy.verneedIdx = map[*File]map[uint16]uint16{}
 	for _, id := range sy.dynSyms {
-		s := &l.syms[id]
+		s := l.sym(id)
 		if s.state != stShared || s.verIdx <= 1 || int(s.verIdx) >= len(s.file.verNames) {
 			continue
 		}
@@ -350,11 +350,11 @@ func (l *Linker) buildDynamic() {
 			add(elf.DT_RPATH, constant(rp))
 		}
 	}
-	if id, ok := l.symMap[l.cfg.Init]; ok && l.cfg.Init != "" && l.syms[id].state == stDefined {
-		add(elf.DT_INIT, func() uint64 { return l.symAddr(&l.syms[id]) })
+	if id, ok := l.symMap[l.cfg.Init]; ok && l.cfg.Init != "" && l.sym(id).state == stDefined {
+		add(elf.DT_INIT, func() uint64 { return l.symAddr(l.sym(id)) })
 	}
-	if id, ok := l.symMap[l.cfg.Fini]; ok && l.cfg.Fini != "" && l.syms[id].state == stDefined {
-		add(elf.DT_FINI, func() uint64 { return l.symAddr(&l.syms[id]) })
+	if id, ok := l.symMap[l.cfg.Fini]; ok && l.cfg.Fini != "" && l.sym(id).state == stDefined {
+		add(elf.DT_FINI, func() uint64 { return l.symAddr(l.sym(id)) })
 	}
 	for _, p := range []struct {
 		name      string
@@ -483,7 +483,7 @@ func (l *Linker) buildSymtab() {
 			break
 		}
 		for i := 1; i < f.firstGlobal && i < len(f.syms); i++ {
-			s := &l.syms[f.syms[i]]
+			s := l.sym(f.syms[i])
 			if s.typ == uint8(elf.STT_SECTION) || s.Name == "" || s.state != stDefined {
 				continue
 			}
@@ -504,7 +504,7 @@ func (l *Linker) buildSymtab() {
 	}
 	// Hidden and linker-internal globals become locals, as ld does.
 	for _, id := range l.globalIDs() {
-		s := &l.syms[id]
+		s := l.sym(id)
 		if !l.inSymtab(s) || !l.symtabLocal(s) {
 			continue
 		}
@@ -512,7 +512,7 @@ func (l *Linker) buildSymtab() {
 	}
 	sy.symtabLocal = len(sy.symtabSyms) + 1
 	for _, id := range l.globalIDs() {
-		s := &l.syms[id]
+		s := l.sym(id)
 		if !l.inSymtab(s) || l.symtabLocal(s) {
 			continue
 		}

@@ -118,7 +118,7 @@ func (l *Linker) parseEhSection(f *File, s *Section) {
 			if rec.relLo < rec.relHi {
 				r := elfio.ReadRela(s.relas, rec.relLo)
 				if r.Offset == off+8 && int(r.Sym) < len(f.syms) {
-					sym := &l.syms[f.syms[r.Sym]]
+					sym := l.sym(f.syms[r.Sym])
 					if sym.sec != nil && sym.sec.file == f {
 						rec.target = sym.sec
 						sym.sec.fdes = append(sym.sec.fdes, rec)
@@ -158,7 +158,7 @@ func (l *Linker) finishEhFrames() (size uint64, fdes int) {
 				for i := r.relLo; i < r.relHi; i++ {
 					rel := elfio.ReadRela(s.relas, i)
 					sym := f.syms[rel.Sym]
-					if l.syms[sym].isLocal {
+					if l.sym(sym).isLocal {
 						key.WriteString("|local")
 						key.WriteString(f.name)
 					}

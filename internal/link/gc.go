@@ -32,7 +32,7 @@ func (l *Linker) gcSections() {
 		}
 	}
 	markSym := func(id SymID) {
-		s := &l.syms[id]
+		s := l.sym(id)
 		if s.state == stDefined && s.sec != nil {
 			mark(s.sec)
 		}
@@ -54,7 +54,7 @@ func (l *Linker) gcSections() {
 		markSym(l.symMap[u])
 	}
 	for _, id := range l.globalIDs() {
-		s := &l.syms[id]
+		s := l.sym(id)
 		if s.exported || s.refByShared {
 			markSym(id)
 		}

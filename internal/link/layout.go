@@ -396,11 +396,11 @@ func (l *Linker) finalizeLinkerSymbols() {
 	// Linker-defined symbols are addresses in the image: they move with
 	// the load base, so they are not absolute.
 	set := func(id SymID, v uint64) {
-		s := &l.syms[id]
+		s := l.sym(id)
 		s.value, s.outSec = v, nil
 	}
 	for _, id := range l.linkerSyms {
-		s := &l.syms[id]
+		s := l.sym(id)
 		n := s.Name
 		switch n {
 		case "__ehdr_start", "__executable_start", "__dso_handle":
@@ -483,8 +483,8 @@ func (l *Linker) finalizeLinkerSymbols() {
 		}
 		set(id, v)
 		if ref := defsymRef(d.Expr); ref != "" {
-			r := &l.syms[l.symMap[ref]]
-			s := &l.syms[id]
+			r := l.sym(l.symMap[ref])
+			s := l.sym(id)
 			s.typ, s.size = r.typ, r.size
 		}
 	}
@@ -506,7 +506,7 @@ func (l *Linker) evalDefsym(expr string) (uint64, bool) {
 		if !ok {
 			return 0, false
 		}
-		base = l.symAddr(&l.syms[id])
+		base = l.symAddr(l.sym(id))
 	}
 	if rest != "" {
 		n, err := strconv.ParseUint(strings.TrimSpace(rest[1:]), 0, 64)
@@ -529,7 +529,7 @@ func (l *Linker) entry() uint64 {
 		return 0
 	}
 	if id, ok := l.symMap[e]; ok {
-		s := &l.syms[id]
+		s := l.sym(id)
 		if s.state == stDefined || s.state == stLinker {
 			return l.symAddr(s)
 		}

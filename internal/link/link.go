@@ -46,7 +46,7 @@ type Linker struct {
 	sonames     map[string]*File
 	comdats     map[string]*File
 
-	syms       []Symbol
+	syms       symTable
 	symMap     map[string]SymID
 	pending    []pendingMember
 	extracting bool
@@ -115,7 +115,7 @@ func New(cfg *options.Config, arch reloc.Arch, stdout, stderr io.Writer) *Linker
 	for _, w := range cfg.Wrap {
 		l.wraps[w] = true
 	}
-	l.syms = append(l.syms, Symbol{Name: "", gotIdx: -1, pltIdx: -1, gdIdx: -1, ieIdx: -1, descIdx: -1})
+	l.syms.add("") // id 0: no symbol
 	switch cfg.OutputKind {
 	case options.Shared:
 		l.out, l.pic = reloc.OutShared, true

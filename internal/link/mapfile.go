@@ -69,7 +69,7 @@ func (l *Linker) writeMap() {
 	defer w.Flush()
 	bySec := map[*Section][]SymID{}
 	for _, id := range l.globalIDs() {
-		s := &l.syms[id]
+		s := l.sym(id)
 		if s.state == stDefined && s.sec != nil && s.sec.out != nil {
 			bySec[s.sec] = append(bySec[s.sec], id)
 		}
@@ -80,9 +80,9 @@ func (l *Linker) writeMap() {
 		for _, m := range o.members {
 			fmt.Fprintf(w, "0x%016x 0x%016x %-10d         %s:(%s)\n", o.addr+m.off, m.shdr.Size, m.shdr.Addralign, m.file.name, m.name)
 			ids := bySec[m]
-			sort.Slice(ids, func(i, j int) bool { return l.syms[ids[i]].value < l.syms[ids[j]].value })
+			sort.Slice(ids, func(i, j int) bool { return l.sym(ids[i]).value < l.sym(ids[j]).value })
 			for _, id := range ids {
-				s := &l.syms[id]
+				s := l.sym(id)
 				kind := ""
 				if s.typ == uint8(elf.STT_FUNC) {
 					kind = " (function)"

@@ -235,7 +235,7 @@ func (l *Linker) addObjectSymbols(f *File) {
 		if i < f.firstGlobal {
 			id := l.newLocal(name)
 			f.syms[i] = id
-			s := &l.syms[id]
+			s := l.sym(id)
 			s.isLocal = true
 			s.file = f
 			s.typ = es.Type()
@@ -258,9 +258,7 @@ func (l *Linker) addObjectSymbols(f *File) {
 }
 
 func (l *Linker) newLocal(name string) SymID {
-	id := SymID(len(l.syms))
-	l.syms = append(l.syms, Symbol{Name: name, gotIdx: -1, pltIdx: -1, gdIdx: -1, ieIdx: -1, descIdx: -1})
-	return id
+	return l.syms.add(name)
 }
 
 // intern returns the id of the global symbol name, creating it undefined.
@@ -308,7 +306,7 @@ func (l *Linker) addGlobal(f *File, i int, es elfio.Sym, name string) {
 	}
 	id := l.intern(key)
 	f.syms[i] = id
-	s := &l.syms[id]
+	s := l.sym(id)
 	s.usedByReg = true
 	if v := es.Visibility(); v != 0 && (s.vis == 0 || visRank(v) < visRank(s.vis)) {
 		s.vis = v
@@ -368,7 +366,7 @@ func visRank(v uint8) int {
 
 // addCommon merges a tentative definition.
 func (l *Linker) addCommon(id SymID, f *File, es elfio.Sym) {
-	s := &l.syms[id]
+	s := l.sym(id)
 	if l.cfg.WarnCommon && (s.state == stCommon || s.state == stDefined) {
 		what := "common"
 		if s.state == stDefined {
@@ -401,7 +399,7 @@ func (l *Linker) addCommon(id SymID, f *File, es elfio.Sym) {
 // addUndefined records a reference; a strong reference to a lazy symbol
 // loads the archive member that defines it.
 func (l *Linker) addUndefined(id SymID, weak, fromShared bool) {
-	s := &l.syms[id]
+	s := l.sym(id)
 	if fromShared {
 		s.refByShared = true
 	} else if !weak {
@@ -422,7 +420,7 @@ func (l *Linker) addUndefined(id SymID, weak, fromShared bool) {
 // addLazy records that an archive member defines name.
 func (l *Linker) addLazy(name string, ar *archive, idx int) {
 	id := l.intern(name)
-	s := &l.syms[id]
+	s := l.sym(id)
 	switch s.state {
 	case stUndef:
 		if s.strongRef || s.refByShared {
@@ -438,7 +436,7 @@ func (l *Linker) addLazy(name string, ar *archive, idx int) {
 // extractLazy loads the member defining a lazy symbol. Loading may resolve
 // further lazy symbols; a worklist keeps the recursion shallow.
 func (l *Linker) extractLazy(id SymID) {
-	s := &l.syms[id]
+	s := l.sym(id)
 	ar, idx := s.lazyAr, s.lazyIdx
 	s.state, s.lazyAr = stUndef, nil
 	if ar == nil || ar.extracted[idx] {

@@ -82,12 +82,12 @@ func (l *Linker) resolveRelocatable() {
 		l.errorf("%s: a shared object cannot be linked into relocatable output", l.sharedFiles[0].name)
 	}
 	for _, d := range l.dupErrs {
-		s := &l.syms[d.id]
+		s := l.sym(d.id)
 		l.errorf("duplicate symbol: %s\n>>> defined at %s\n>>> defined at %s", s.Name,
 			defLoc(d.firstSec, d.first, d.firstVal), defLoc(d.secondSec, d.second, d.secondVal))
 	}
 	for _, id := range l.globalIDs() {
-		if s := &l.syms[id]; s.state == stLazy {
+		if s := l.sym(id); s.state == stLazy {
 			s.state = stUndef
 		}
 	}
@@ -200,7 +200,7 @@ func (l *Linker) relSymtab(rs *relState) {
 	for _, f := range l.objects {
 		for i := 1; i < f.firstGlobal && i < len(f.syms); i++ {
 			id := f.syms[i]
-			s := &l.syms[id]
+			s := l.sym(id)
 			inGroupSec := rs.groupOut[f][int(elfio.ReadSym(f.symtab, i).Shndx)] != nil
 			if s.typ == uint8(elf.STT_SECTION) || s.state != stDefined && !inGroupSec {
 				continue
@@ -225,7 +225,7 @@ func (l *Linker) relSymtab(rs *relState) {
 	}
 	rs.firstGlob = len(syms) + 1
 	for _, id := range l.globalIDs() {
-		s := &l.syms[id]
+		s := l.sym(id)
 		if !s.usedByReg && s.state != stLinker {
 			continue
 		}
@@ -282,7 +282,7 @@ func (l *Linker) relSymIndex(rs *relState, f *File, symIdx uint32, addend int64)
 		return 0, addend
 	}
 	id := f.syms[symIdx]
-	s := &l.syms[id]
+	s := l.sym(id)
 	if s.isLocal {
 		if s.typ == uint8(elf.STT_SECTION) {
 			if s.sec == nil || rs.outOf[s.sec] == nil {

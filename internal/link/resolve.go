@@ -21,7 +21,7 @@ func (l *Linker) addCommandLineUndefs() {
 		if _, err := strconv.ParseUint(e, 0, 64); err != nil {
 			// GNU ld pulls the entry from archives but does not insist on it.
 			id := l.intern(e)
-			l.syms[id].strongRef = true
+			l.sym(id).strongRef = true
 		}
 	}
 	for _, d := range l.cfg.Defsym {
@@ -72,14 +72,14 @@ func (l *Linker) resolve() {
 	l.traceSymbols()
 	// Duplicate definitions (a discarded COMDAT copy never gets here).
 	for _, d := range l.dupErrs {
-		s := &l.syms[d.id]
+		s := l.sym(d.id)
 		l.errorf("duplicate symbol: %s\n>>> defined at %s\n>>> defined at %s", s.Name,
 			defLoc(d.firstSec, d.first, d.firstVal), defLoc(d.secondSec, d.second, d.secondVal))
 	}
 	// Shared objects left unneeded (--as-needed, nothing strongly
 	// referenced them) define nothing.
 	for _, id := range l.globalIDs() {
-		s := &l.syms[id]
+		s := l.sym(id)
 		if s.state == stShared && !s.file.needed {
 			if s.strongRef {
 				s.file.needed = true
@@ -135,7 +135,7 @@ func (l *Linker) internalFile() *File {
 // (or .tbss) input section of its own.
 func (l *Linker) allocateCommons() {
 	for _, id := range l.globalIDs() {
-		s := &l.syms[id]
+		s := l.sym(id)
 		if s.state != stCommon {
 			continue
 		}
@@ -178,7 +178,7 @@ func (l *Linker) defineLinkerSymbols() {
 		if !ok {
 			continue
 		}
-		s := &l.syms[id]
+		s := l.sym(id)
 		if s.state != stUndef && s.state != stShared {
 			continue
 		}
@@ -200,7 +200,7 @@ func (l *Linker) defineLinkerSymbols() {
 	}
 	// __start_SEC / __stop_SEC for sections whose names are C identifiers.
 	for _, id := range l.globalIDs() {
-		s := &l.syms[id]
+		s := l.sym(id)
 		if s.state != stUndef {
 			continue
 		}
@@ -241,14 +241,14 @@ func isCIdent(s string) bool {
 func (l *Linker) applyDefsyms() {
 	for _, d := range l.cfg.Defsym {
 		id := l.intern(d.Name)
-		s := &l.syms[id]
+		s := l.sym(id)
 		s.state, s.file, s.sec = stLinker, nil, nil
 		s.usedByReg = true
 		s.absolute = defsymRef(d.Expr) == ""
 		l.defsyms = append(l.defsyms, id)
 		if ref := defsymRef(d.Expr); ref != "" {
 			rid := l.symMap[ref]
-			if l.syms[rid].state == stUndef {
+			if l.sym(rid).state == stUndef {
 				l.errorf("--defsym %s=%s: undefined symbol: %s", d.Name, d.Expr, ref)
 			}
 		}
@@ -302,7 +302,7 @@ func (l *Linker) applyVersionScripts() {
 		return 0, false
 	}
 	for _, id := range l.globalIDs() {
-		s := &l.syms[id]
+		s := l.sym(id)
 		if s.state != stDefined && s.state != stLinker {
 			continue
 		}
@@ -345,7 +345,7 @@ func (l *Linker) inDynamicList(name string) bool {
 func (l *Linker) decidePreemption() {
 	shared := l.out == 2
 	for _, id := range l.globalIDs() {
-		s := &l.syms[id]
+		s := l.sym(id)
 		s.preemptible = l.isPreemptible(s)
 		s.exported = l.isExported(s, shared)
 		if s.state == stDefined && s.typ == uint8(elf.STT_GNU_IFUNC) && !s.preemptible {

@@ -54,7 +54,7 @@ func (s *Symbol) isAbsolute() bool {
 // decide runs the tables for relocation r of section sec.
 func (l *Linker) decide(f *File, sec *Section, r *elfio.Rela, data []byte) decision {
 	d := decision{info: l.arch.Info(r.Type)}
-	s := &l.syms[f.syms[r.Sym]]
+	s := l.sym(f.syms[r.Sym])
 	d.class = l.symClass(s)
 	k := d.info.Kind
 	if k.IsTLS() {
@@ -132,7 +132,7 @@ func (l *Linker) scanRelocations() {
 					continue
 				}
 				id := f.syms[r.Sym]
-				s := &l.syms[id]
+				s := l.sym(id)
 				if len(l.symWarnings) > 0 && !s.isLocal && s.file != f {
 					l.symbolWarning(id, f, sec, r.Offset)
 				}
@@ -219,7 +219,7 @@ func (l *Linker) scanRelocations() {
 	}
 	for _, id := range undefOrder {
 		u := undefs[id]
-		msg := "undefined symbol: " + displayName(l.syms[id].Name)
+		msg := "undefined symbol: " + displayName(l.sym(id).Name)
 		for _, r := range u.refs {
 			msg += "\n>>> referenced by " + r
 		}
@@ -337,6 +337,17 @@ func (st *stats) count(k reloc.Kind, d decision) {
 
 func (l *Linker) printStats() {
 	var b strings.Builder
+	nsec, nlocal := 0, 0
+	for _, f := range l.objects {
+		for _, s := range f.sections {
+			if s != nil {
+				nsec++
+			}
+		}
+		nlocal += f.firstGlobal
+	}
+	fmt.Fprintf(&b, "inputs: %d objects, %d shared, %d archives; %d sections; %d symbols (%d local, %d global)\n",
+		len(l.objects), len(l.sharedFiles), len(l.archives), nsec, l.syms.len(), nlocal, len(l.symMap))
 	b.WriteString("relocations by kind and action:\n")
 	for k := reloc.Kind(0); k < reloc.NumKinds; k++ {
 		for a := reloc.Action(0); a < reloc.NumActions; a++ {
@@ -355,7 +366,7 @@ func (l *Linker) printStats() {
 
 // symbolWarning prints a .gnu.warning.SYM text once, at the first reference.
 func (l *Linker) symbolWarning(id SymID, f *File, sec *Section, off uint64) {
-	s := &l.syms[id]
+	s := l.sym(id)
 	w, ok := l.symWarnings[s.Name]
 	if !ok || l.warned[id] {
 		return

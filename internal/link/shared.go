@@ -88,7 +88,7 @@ func (l *Linker) addShared(name string, data []byte, asNeeded bool) {
 			}
 		}
 		id := l.intern(key)
-		s := &l.syms[id]
+		s := l.sym(id)
 		// A definition in a regular object that a library also defines
 		// must be exported, so that it interposes the library's copy.
 		s.refByShared = true

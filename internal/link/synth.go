@@ -260,7 +260,7 @@ func buildIDLen(style string) int {
 
 func (l *Linker) gotBaseUsed() bool {
 	id, ok := l.symMap["_GLOBAL_OFFSET_TABLE_"]
-	return ok && l.syms[id].state == stLinker
+	return ok && l.sym(id).state == stLinker
 }
 
 // assignGOTAndPLT reserves GOT words and PLT entries in symbol order.
@@ -276,8 +276,8 @@ func (l *Linker) assignGOTAndPLT() {
 		sy.ldIdx = add(gotTLSLDMod, 0)
 		add(gotZero, 0)
 	}
-	for id := range l.syms {
-		s := &l.syms[id]
+	for id := range l.syms.len() {
+		s := l.sym(SymID(id))
 		if s.flags == 0 {
 			continue
 		}
@@ -321,7 +321,7 @@ func (l *Linker) assignGOTAndPLT() {
 	}
 	// IPLT entries follow the lazy ones.
 	for _, id := range sy.ipltSyms {
-		l.syms[id].pltIdx += int32(len(sy.pltSyms))
+		l.sym(id).pltIdx += int32(len(sy.pltSyms))
 	}
 	if len(sy.got) > 0 {
 		sy.gotSec = l.newSynth(".got", shtProgbits, shfAlloc|shfWrite, 8, synGot)

@@ -138,7 +138,7 @@ func (l *Linker) outSecOf(s *Symbol) *OutSection {
 func (l *Linker) writeDynsym(b []byte) {
 	sy := &l.synth
 	for i, id := range sy.dynSyms {
-		s := &l.syms[id]
+		s := l.sym(id)
 		es := l.elfSym(s, sy.dynstrB.index[s.Name], true)
 		elfio.PutSym(b[(i+1)*elfio.SymSize:], es)
 	}
@@ -147,7 +147,7 @@ func (l *Linker) writeDynsym(b []byte) {
 func (l *Linker) writeSymtab(b []byte) {
 	sy := &l.synth
 	for i, e := range sy.symtabSyms {
-		s := &l.syms[e.id]
+		s := l.sym(e.id)
 		es := l.elfSym(s, e.name, false)
 		if s.isLocal && s.sec != nil && s.sec.out == nil && s.sec.merge == nil {
 			es.Shndx = shnAbs
@@ -169,7 +169,7 @@ func (l *Linker) writeGnuHash(b []byte) {
 	chains := buckets[4*nb:]
 	defs := sy.dynSyms[sy.hashed-1:]
 	for i, id := range defs {
-		h := gnuHash(l.syms[id].Name)
+		h := gnuHash(l.sym(id).Name)
 		w := (h / 64) % sy.gnuBloom
 		v := elfio.U64(bloom[8*w:])
 		v |= 1<<(h%64) | 1<<((h>>shift)%64)
@@ -178,7 +178,7 @@ func (l *Linker) writeGnuHash(b []byte) {
 		if elfio.U32(buckets[4*bk:]) == 0 {
 			elfio.Put32(buckets[4*bk:], uint32(sy.hashed+i))
 		}
-		last := i == len(defs)-1 || gnuHash(l.syms[defs[i+1]].Name)%nb != bk
+		last := i == len(defs)-1 || gnuHash(l.sym(defs[i+1]).Name)%nb != bk
 		c := h &^ 1
 		if last {
 			c |= 1
@@ -196,7 +196,7 @@ func (l *Linker) writeSysvHash(b []byte) {
 	buckets := b[8:]
 	chains := b[8+4*nb:]
 	for i := n - 1; i >= 1; i-- {
-		h := sysvHash(l.syms[sy.dynSyms[i-1]].Name) % nb
+		h := sysvHash(l.sym(sy.dynSyms[i-1]).Name) % nb
 		elfio.Put32(chains[4*i:], elfio.U32(buckets[4*h:]))
 		elfio.Put32(buckets[4*h:], i)
 	}
@@ -205,7 +205,7 @@ func (l *Linker) writeSysvHash(b []byte) {
 func (l *Linker) writeVersym(b []byte) {
 	sy := &l.synth
 	for i, id := range sy.dynSyms {
-		s := &l.syms[id]
+		s := l.sym(id)
 		v := uint16(1)
 		switch {
 		case s.state == stShared:
@@ -300,7 +300,7 @@ func (l *Linker) writeVerdef(b []byte) {
 // gotDynReloc says whether GOT entry e needs a dynamic relocation, and
 // which (kind, with a symbol or not). Sizing and writing both ask here.
 func (l *Linker) gotDynReloc(e gotEntry) (kind reloc.DynKind, withSym bool, ok bool) {
-	s := &l.syms[e.sym]
+	s := l.sym(e.sym)
 	shared := l.out == reloc.OutShared
 	switch e.kind {
 	case gotAddr:
@@ -337,7 +337,7 @@ func (l *Linker) writeGOT(b []byte, rw *relocWriter) {
 	cursor := 0
 	for i, e := range sy.got {
 		addr := sy.gotSec.addr + uint64(8*i)
-		s := &l.syms[e.sym]
+		s := l.sym(e.sym)
 		// The value the word holds when no dynamic relocation sets it
 		// (or the addend of a RELATIVE one).
 		var val uint64
@@ -382,7 +382,7 @@ func (l *Linker) writeCopyRelocs(rw *relocWriter) {
 	sy := &l.synth
 	cursor := sy.copyRelBase
 	for _, id := range sy.copySyms {
-		s := &l.syms[id]
+		s := l.sym(id)
 		rw.putDyn(&cursor, l.sectionAddr(s.sec, 0), l.arch.DynType(reloc.DynCopy), uint32(s.dynIdx), 0)
 	}
 }
@@ -406,7 +406,7 @@ func (l *Linker) writePLT(rw *relocWriter) {
 	}
 	all := append(append([]SymID{}, sy.pltSyms...), sy.ipltSyms...)
 	for i, id := range all {
-		s := &l.syms[id]
+		s := l.sym(id)
 		entry := l.pltEntryAddr(s)
 		slot := sy.gotPlt.addr + 8*(res+uint64(i))
 		eoff := entry - sy.plt.addr

@@ -8,6 +8,38 @@ import (
 // locals own a contiguous range per file, globals are interned by name.
 type SymID uint32
 
+// symTable stores the symbols in fixed-size chunks: adding one never moves
+// the others (a growing slice of ~200-byte symbols copied and re-faulted
+// its whole contents at each growth: 0.5 s of a 2 s link of the llvm
+// benchmark), and *Symbol pointers stay valid.
+type symTable struct {
+	chunks [][]Symbol
+	n      int
+}
+
+const symChunkBits = 14
+
+func (t *symTable) len() int { return t.n }
+
+// at returns symbol id.
+func (t *symTable) at(id SymID) *Symbol {
+	return &t.chunks[id>>symChunkBits][id&(1<<symChunkBits-1)]
+}
+
+// add appends a new undefined symbol named name.
+func (t *symTable) add(name string) SymID {
+	id := SymID(t.n)
+	if t.n&(1<<symChunkBits-1) == 0 {
+		t.chunks = append(t.chunks, make([]Symbol, 1<<symChunkBits))
+	}
+	*t.at(id) = Symbol{Name: name, gotIdx: -1, pltIdx: -1, gdIdx: -1, ieIdx: -1, descIdx: -1}
+	t.n++
+	return id
+}
+
+// sym returns symbol id.
+func (l *Linker) sym(id SymID) *Symbol { return l.syms.at(id) }
+
 // symState is where a symbol's definition comes from.
 type symState uint8
 

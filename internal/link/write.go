@@ -16,23 +16,37 @@ import (
 )
 
 // relocWriter applies relocations into the output image.
+// Each worker has its own (fork); they share the error list.
 type relocWriter struct {
 	l       *Linker
 	relDyn  []byte // the output .rela.dyn
 	fullBuf []byte // the whole output image
-	mu      sync.Mutex
-	errs    []string
+	errs    *errList
+	// Scratch for one relocation: arch.Apply takes pointers through an
+	// interface, so locals would escape and allocate per relocation.
+	args reloc.RelaArgs
+	v    reloc.Values
+}
+
+type errList struct {
+	mu   sync.Mutex
+	msgs []string
+}
+
+// fork returns a writer for another worker.
+func (rw *relocWriter) fork() *relocWriter {
+	return &relocWriter{l: rw.l, relDyn: rw.relDyn, fullBuf: rw.fullBuf, errs: rw.errs}
 }
 
 func (rw *relocWriter) errorf(format string, args ...any) {
-	rw.mu.Lock()
-	rw.errs = append(rw.errs, fmt.Sprintf(format, args...))
-	rw.mu.Unlock()
+	rw.errs.mu.Lock()
+	rw.errs.msgs = append(rw.errs.msgs, fmt.Sprintf(format, args...))
+	rw.errs.mu.Unlock()
 }
 
 // symAddr is S for relocation r of file f (merge sections translated).
 func (rw *relocWriter) symAddr(f *File, r elfio.Rela) uint64 {
-	s := &rw.l.syms[f.syms[r.Sym]]
+	s := rw.l.sym(f.syms[r.Sym])
 	return rw.l.symAddr(s)
 }
 
@@ -48,12 +62,13 @@ func (rw *relocWriter) applyDyn(f *File, sec *Section, r elfio.Rela, buf []byte,
 	if int(r.Sym) >= len(f.syms) {
 		return reloc.Keep
 	}
-	s := &l.syms[f.syms[r.Sym]]
+	s := l.sym(f.syms[r.Sym])
 	d := l.decide(f, sec, &r, sec.data)
 	if !d.info.Valid || d.info.Kind == reloc.None {
 		return reloc.Keep
 	}
-	v := reloc.Values{A: r.Addend, P: p, Z: s.size}
+	v := &rw.v
+	*v = reloc.Values{A: r.Addend, P: p, Z: s.size}
 	if s.typ == uint8(elf.STT_SECTION) && s.sec != nil && s.sec.merge != nil {
 		v.S = l.sectionAddr(s.sec, s.value+uint64(r.Addend))
 		v.A = 0
@@ -98,7 +113,8 @@ func (rw *relocWriter) applyDyn(f *File, sec *Section, r elfio.Rela, buf []byte,
 			v.G = l.gotSlotAddr(s.descIdx)
 		}
 	}
-	args := reloc.RelaArgs{Type: r.Type, Offset: at, Info: d.info, Act: d.act, TLS: d.tls,
+	args := &rw.args
+	*args = reloc.RelaArgs{Type: r.Type, Offset: at, Info: d.info, Act: d.act, TLS: d.tls,
 		Site: reloc.Site{File: f.name, Section: sec.name, Offset: r.Offset, Symbol: s.Name}}
 	switch d.act {
 	case reloc.DynSym:
@@ -115,7 +131,7 @@ func (rw *relocWriter) applyDyn(f *File, sec *Section, r elfio.Rela, buf []byte,
 	case reloc.NeedPIC:
 		return d.tls
 	}
-	if err := l.arch.Apply(buf, &args, &v); err != nil {
+	if err := l.arch.Apply(buf, args, v); err != nil {
 		rw.errorf("%v", err)
 	}
 	return d.tls
@@ -170,7 +186,7 @@ func (l *Linker) writeOutput() {
 	}
 	l.outFile = of
 	buf := of.Buf
-	rw := &relocWriter{l: l, fullBuf: buf}
+	rw := &relocWriter{l: l, fullBuf: buf, errs: &errList{}}
 	if l.synth.relaDyn != nil {
 		rw.relDyn = buf[l.synth.relaDyn.off : l.synth.relaDyn.off+l.synth.relaDyn.size]
 	}
@@ -199,12 +215,12 @@ func (l *Linker) writeOutput() {
 	next := make(chan job, 64)
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
-		go func() {
+		go func(rw *relocWriter) {
 			defer wg.Done()
 			for j := range next {
 				rw.writeSectionSafe(j.sec, j.out)
 			}
-		}()
+		}(rw.fork())
 	}
 	for _, j := range jobs {
 		next <- j
@@ -226,8 +242,7 @@ func (l *Linker) writeOutput() {
 	if l.synth.buildID != nil {
 		l.writeBuildID(buf)
 	}
-	rw.errs = append(rw.errs, l.errs...)
-	l.errs = rw.errs
+	l.errs = append(rw.errs.msgs, l.errs...)
 	l.outFile = nil
 	if len(l.errs) > 0 {
 		of.Abort()
@@ -327,12 +342,12 @@ func (l *Linker) writeBuildID(buf []byte) {
 // hasIFunc reports whether the output's symbol tables contain IFUNCs.
 func (l *Linker) hasIFunc() bool {
 	for _, e := range l.synth.symtabSyms {
-		if l.syms[e.id].typ == uint8(elf.STT_GNU_IFUNC) {
+		if l.sym(e.id).typ == uint8(elf.STT_GNU_IFUNC) {
 			return true
 		}
 	}
 	for _, id := range l.synth.dynSyms {
-		if l.syms[id].typ == uint8(elf.STT_GNU_IFUNC) {
+		if l.sym(id).typ == uint8(elf.STT_GNU_IFUNC) {
 			return true
 		}
 	}
