@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"runtime/pprof"
 	"strings"
+	"time"
 
 	"github.com/rivet-linker/rivet/internal/arch/x86_64"
 	"github.com/rivet-linker/rivet/internal/link"
@@ -31,10 +32,15 @@ func Main(argv []string, stdout, stderr io.Writer) int {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(8 << 30)
 	}
+	start := time.Now()
 	cfg, err := options.Parse(argv[1:])
 	if err != nil {
 		fmt.Fprintf(stderr, "rivet: error: %v\n", err)
 		return 1
+	}
+	cfg.Start = start
+	if cfg.Threads > 0 {
+		runtime.GOMAXPROCS(cfg.Threads)
 	}
 	if cfg.Help {
 		fmt.Fprintf(stdout, "Usage: rivet [options] file...\n%s", options.Usage())

@@ -475,31 +475,31 @@ type symtabEntry struct {
 	name uint32
 }
 
-// buildSymtab lists the symbols of .symtab: locals of live sections, then globals.
+// buildSymtab lists the symbols of .symtab: locals of live sections, then
+// globals, and gives each its .strtab offset. Files pick their locals in
+// parallel. .strtab is not deduplicated (as in lld): a hash lookup per
+// name costs more than the bytes it saves; writeStrtab fills it in parallel.
 func (l *Linker) buildSymtab() {
 	sy := &l.synth
-	for _, f := range l.objects {
-		if l.cfg.DiscardAll {
-			break
-		}
-		for i := 1; i < f.firstGlobal && i < len(f.syms); i++ {
-			s := l.sym(f.syms[i])
-			if s.typ == uint8(elf.STT_SECTION) || s.Name == "" || s.state != stDefined {
-				continue
-			}
-			if s.typ == uint8(elf.STT_FILE) {
-				continue
-			}
-			if s.sec != nil && (!s.sec.alive || (s.sec.out == nil && s.sec.merge == nil)) {
-				continue
-			}
-			if l.cfg.DiscardLocals && strings.HasPrefix(s.Name, ".L") {
-				continue
-			}
-			if strings.HasPrefix(s.Name, ".L") {
-				continue
-			}
-			sy.symtabSyms = append(sy.symtabSyms, symtabEntry{f.syms[i], sy.strtabB.add(s.Name)})
+	locals := make([][]SymID, len(l.objects))
+	if !l.cfg.DiscardAll {
+		l.parallelFor("symbol table", len(l.objects), func(_, i int) {
+			locals[i] = l.fileSymtabLocals(l.objects[i])
+		})
+	}
+	n := 0
+	for _, ids := range locals {
+		n += len(ids)
+	}
+	sy.symtabSyms = make([]symtabEntry, 0, n)
+	off := uint32(1)
+	add := func(id SymID, name string) {
+		sy.symtabSyms = append(sy.symtabSyms, symtabEntry{id, off})
+		off += uint32(len(name)) + 1
+	}
+	for _, ids := range locals {
+		for _, id := range ids {
+			add(id, l.sym(id).Name)
 		}
 	}
 	// Hidden and linker-internal globals become locals, as ld does.
@@ -508,7 +508,7 @@ func (l *Linker) buildSymtab() {
 		if !l.inSymtab(s) || !l.symtabLocal(s) {
 			continue
 		}
-		sy.symtabSyms = append(sy.symtabSyms, symtabEntry{id, sy.strtabB.add(s.Name)})
+		add(id, s.Name)
 	}
 	sy.symtabLocal = len(sy.symtabSyms) + 1
 	for _, id := range l.globalIDs() {
@@ -516,9 +516,28 @@ func (l *Linker) buildSymtab() {
 		if !l.inSymtab(s) || l.symtabLocal(s) {
 			continue
 		}
-		sy.symtabSyms = append(sy.symtabSyms, symtabEntry{id, sy.strtabB.add(l.symtabName(s))})
+		add(id, l.symtabName(s))
 	}
-	sy.strtabB.add("")
+	sy.strtabSize = uint64(off)
+}
+
+// fileSymtabLocals lists the local symbols of f that go to .symtab.
+func (l *Linker) fileSymtabLocals(f *File) []SymID {
+	var ids []SymID
+	for i := 1; i < f.firstGlobal && i < len(f.syms); i++ {
+		s := l.sym(f.syms[i])
+		if s.typ == uint8(elf.STT_SECTION) || s.typ == uint8(elf.STT_FILE) || s.Name == "" || s.state != stDefined {
+			continue
+		}
+		if s.sec != nil && (!s.sec.alive || (s.sec.out == nil && s.sec.merge == nil)) {
+			continue
+		}
+		if strings.HasPrefix(s.Name, ".L") {
+			continue // assembler-local labels (--discard-locals drops them too)
+		}
+		ids = append(ids, f.syms[i])
+	}
+	return ids
 }
 
 func (l *Linker) symtabName(s *Symbol) string {

@@ -89,12 +89,7 @@ type Linker struct {
 	entryAddr uint64
 	fileSize  uint64
 	stats     stats
-	timings   []timing
-}
-
-type timing struct {
-	name string
-	d    time.Duration
+	phases    phases
 }
 
 // ErrLink reports that errors were printed.
@@ -104,6 +99,7 @@ var ErrLink = errors.New("link failed")
 func New(cfg *options.Config, arch reloc.Arch, stdout, stderr io.Writer) *Linker {
 	l := &Linker{
 		cfg: cfg, arch: arch, stdout: stdout, stderr: stderr,
+		phases:      phases{t0: cfg.Start},
 		mapped:      map[string][]byte{},
 		sonames:     map[string]*File{},
 		comdats:     map[string]*File{},
@@ -170,10 +166,22 @@ func (l *Linker) flush() bool {
 }
 
 func (l *Linker) pass(name string, fn func()) bool {
-	t0 := time.Now()
+	end := l.span(name)
 	fn()
-	l.timings = append(l.timings, timing{name, time.Since(t0)})
+	end()
 	return !l.flush()
+}
+
+// reportTimes prints --time and writes --time-trace.
+func (l *Linker) reportTimes() {
+	if l.cfg.Time {
+		l.phases.printTimes(l.stderr, time.Since(l.phases.t0))
+	}
+	if l.cfg.TimeTrace != "" {
+		if err := l.phases.writeTrace(l.cfg.TimeTrace); err != nil {
+			fmt.Fprintf(l.stderr, "rivet: warning: --time-trace: %v\n", err)
+		}
+	}
 }
 
 // Run performs the link. An unexpected panic (a bug in rivet) becomes one
@@ -212,14 +220,7 @@ func (l *Linker) Run() (err error) {
 			return ErrLink
 		}
 	}
-	if l.cfg.Time {
-		var total time.Duration
-		for _, t := range l.timings {
-			fmt.Fprintf(l.stderr, "%10.3fms  %s\n", float64(t.d.Microseconds())/1000, t.name)
-			total += t.d
-		}
-		fmt.Fprintf(l.stderr, "%10.3fms  total\n", float64(total.Microseconds())/1000)
-	}
+	l.reportTimes()
 	if l.cfg.Stats {
 		l.printStats()
 	}

@@ -74,6 +74,7 @@ func (l *Linker) RunRelocatable() (err error) {
 			return ErrLink
 		}
 	}
+	l.reportTimes()
 	return nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"debug/elf"
 	"fmt"
 	"strings"
+	"sync/atomic"
 
 	"github.com/rivet-linker/rivet/internal/elfio"
 	"github.com/rivet-linker/rivet/internal/reloc"
@@ -97,123 +98,67 @@ type undefRef struct {
 	more int
 }
 
+// fileScan is what scanning one file's relocations found that the link as
+// a whole must see, merged in file order so messages are deterministic.
+type fileScan struct {
+	errs, warns []string
+	undefs      []undefSite // references to undefined symbols that are errors
+	symWarns    []undefSite // references to symbols with a .gnu.warning
+	textRel     string      // the first DT_TEXTREL warning
+	needTLSLD   bool
+	staticTLS   bool
+}
+
+type undefSite struct {
+	id  SymID
+	sec *Section
+	off uint64
+}
+
+func (fs *fileScan) errorf(format string, args ...any) {
+	fs.errs = append(fs.errs, fmt.Sprintf(format, args...))
+}
+
 // scanRelocations decides, for every relocation of every live allocated
 // section, what the output must provide (GOT, PLT, copy, dynamic
-// relocations) and reports relocations that cannot be linked.
+// relocations) and reports relocations that cannot be linked. Files are
+// scanned in parallel: symbol flags are set with atomic ORs, everything
+// else goes to the file's own fileScan.
 func (l *Linker) scanRelocations() {
+	scans := make([]fileScan, len(l.objects))
+	workerStats := make([]stats, l.threads())
+	l.parallelFor("scan relocations", len(l.objects), func(w, i int) {
+		l.scanFile(l.objects[i], &scans[i], &workerStats[w])
+	})
+	for w := range workerStats {
+		l.stats.add(&workerStats[w])
+	}
 	undefs := map[SymID]*undefRef{}
 	var undefOrder []SymID
-	for _, f := range l.objects {
-		for _, sec := range f.sections {
-			if sec == nil || !sec.alive || sec.relas == nil {
-				continue
+	for i := range scans {
+		fs := &scans[i]
+		l.errs = append(l.errs, fs.errs...)
+		l.warnings = append(l.warnings, fs.warns...)
+		if fs.textRel != "" && !l.textRel {
+			l.warnf("%s", fs.textRel)
+			l.textRel = true
+		}
+		l.needTLSLD = l.needTLSLD || fs.needTLSLD
+		l.staticTLS = l.staticTLS || fs.staticTLS
+		for _, w := range fs.symWarns {
+			l.symbolWarning(w.id, w.sec.file, w.sec, w.off)
+		}
+		for _, u := range fs.undefs {
+			r := undefs[u.id]
+			if r == nil {
+				r = &undefRef{id: u.id}
+				undefs[u.id] = r
+				undefOrder = append(undefOrder, u.id)
 			}
-			n := len(sec.relas) / elfio.RelaSize
-			deadEh := deadFDERelocs(sec)
-			for i := 0; i < n; i++ {
-				if deadEh != nil && deadEh[i] {
-					continue // an FDE of discarded code: dropped with it
-				}
-				r := elfio.ReadRela(sec.relas, i)
-				loc := func() string {
-					return secLoc(sec, r.Offset)
-				}
-				info := l.arch.Info(r.Type)
-				if !info.Valid {
-					l.errorf("%s: unknown relocation type %d", loc(), r.Type)
-					continue
-				}
-				if int(r.Sym) >= len(f.syms) {
-					l.errorf("%s: relocation refers to symbol index %d, but the symbol table has %d entries", loc(), r.Sym, len(f.syms))
-					continue
-				}
-				if sec.shdr.Type != shtNobits && (r.Offset > sec.shdr.Size || uint64(info.Size) > sec.shdr.Size-r.Offset) {
-					l.errorf("%s: relocation %s is outside the section (size 0x%x)", loc(), info.Name, sec.shdr.Size)
-					continue
-				}
-				id := f.syms[r.Sym]
-				s := l.sym(id)
-				if len(l.symWarnings) > 0 && !s.isLocal && s.file != f {
-					l.symbolWarning(id, f, sec, r.Offset)
-				}
-				if s.state == stUndef && !s.isLocal && l.undefIsError(s) && (sec.isAlloc() || sec.eh != nil) {
-					u := undefs[id]
-					if u == nil {
-						u = &undefRef{id: id}
-						undefs[id] = u
-						undefOrder = append(undefOrder, id)
-					}
-					if len(u.refs) < 3 {
-						u.refs = append(u.refs, l.refSite(f, sec, r.Offset))
-					} else {
-						u.more++
-					}
-				}
-				if !sec.isAlloc() {
-					continue
-				}
-				d := l.decide(f, sec, &r, sec.data)
-				if sec.eh != nil && (d.act == reloc.DynSym || d.act == reloc.DynRelative) {
-					// .eh_frame is rewritten record by record; compilers
-					// never need load-time relocations in it.
-					l.errorf("%s: relocation %s against %s in .eh_frame needs a dynamic relocation; recompile with -fPIC", loc(), info.Name, displayName(s.Name))
-					continue
-				}
-				if info.Kind.IsTLS() && s.typ != uint8(elf.STT_TLS) && s.state != stUndef && r.Sym != 0 {
-					l.errorf("%s: TLS relocation %s against non-TLS symbol %s", loc(), info.Name, displayName(s.Name))
-					continue
-				}
-				if !info.Kind.IsTLS() && info.Kind != reloc.None && s.typ == uint8(elf.STT_TLS) && sec.isAlloc() {
-					l.errorf("%s: relocation %s against TLS symbol %s is not a TLS access", loc(), info.Name, displayName(s.Name))
-					continue
-				}
-				if s.ifunc {
-					s.flags |= needPLT
-				}
-				switch d.act {
-				case reloc.GOT:
-					s.flags |= needGOT
-				case reloc.PLT:
-					if s.preemptible || s.state == stShared || s.state == stUndef {
-						s.flags |= needPLT
-					}
-				case reloc.CanonPLT:
-					s.flags |= needPLT | needCanonPLT
-				case reloc.Copy:
-					if l.cfg.ZNocopyreloc {
-						l.errorf("%s: relocation %s against %s needs a copy relocation, but -z nocopyreloc was given; recompile with -fPIC", loc(), info.Name, s.Name)
-						continue
-					}
-					if s.state != stShared {
-						l.errorf("%s: relocation %s against undefined symbol %s can not be used in an executable; recompile with -fPIE", loc(), info.Name, s.Name)
-						continue
-					}
-					s.flags |= needCopy
-				case reloc.DynSym, reloc.DynRelative:
-					if sec.shdr.Flags&shfWrite == 0 {
-						if l.cfg.ZText {
-							l.errorf("%s: relocation %s against %s in read-only section %s; recompile with -fPIC", loc(), info.Name, displayName(s.Name), sec.name)
-							continue
-						}
-						if !l.textRel {
-							l.warnf("%s: relocation %s in read-only section %s; creating DT_TEXTREL", loc(), info.Name, sec.name)
-						}
-						l.textRel = true
-					}
-					if d.act == reloc.DynSym {
-						s.flags |= needDynSym
-					}
-					sec.dynRelCount++
-				case reloc.NeedPIC:
-					l.errorf("%s: relocation %s against %s can not be used when making a %s; recompile with -fPIC",
-						loc(), info.Name, displayName(s.Name), l.outputNoun())
-				case reloc.TLS:
-					l.scanTLS(f, sec, &r, s, d, loc)
-					if d.tls != reloc.Keep && l.arch.TLSRelaxConsumesNext(info.Kind) {
-						i++ // the __tls_get_addr call is part of the rewrite
-					}
-				}
-				l.stats.count(info.Kind, d)
+			if len(r.refs) < 3 {
+				r.refs = append(r.refs, l.refSite(u.sec.file, u.sec, u.off))
+			} else {
+				r.more++
 			}
 		}
 	}
@@ -231,6 +176,120 @@ func (l *Linker) scanRelocations() {
 			continue
 		}
 		l.errorf("%s", msg)
+	}
+}
+
+// setFlags ORs f into s.flags; files are scanned concurrently.
+func setFlags(s *Symbol, f uint32) {
+	if atomic.LoadUint32(&s.flags)&f != f {
+		atomic.OrUint32(&s.flags, f)
+	}
+}
+
+// scanFile scans the relocations of one object file.
+func (l *Linker) scanFile(f *File, fs *fileScan, st *stats) {
+	for _, sec := range f.sections {
+		if sec == nil || !sec.alive || sec.relas == nil {
+			continue
+		}
+		n := len(sec.relas) / elfio.RelaSize
+		deadEh := deadFDERelocs(sec)
+		for i := 0; i < n; i++ {
+			if deadEh != nil && deadEh[i] {
+				continue // an FDE of discarded code: dropped with it
+			}
+			r := elfio.ReadRela(sec.relas, i)
+			loc := func() string {
+				return secLoc(sec, r.Offset)
+			}
+			info := l.arch.Info(r.Type)
+			if !info.Valid {
+				fs.errorf("%s: unknown relocation type %d", loc(), r.Type)
+				continue
+			}
+			if int(r.Sym) >= len(f.syms) {
+				fs.errorf("%s: relocation refers to symbol index %d, but the symbol table has %d entries", loc(), r.Sym, len(f.syms))
+				continue
+			}
+			if sec.shdr.Type != shtNobits && (r.Offset > sec.shdr.Size || uint64(info.Size) > sec.shdr.Size-r.Offset) {
+				fs.errorf("%s: relocation %s is outside the section (size 0x%x)", loc(), info.Name, sec.shdr.Size)
+				continue
+			}
+			id := f.syms[r.Sym]
+			s := l.sym(id)
+			if len(l.symWarnings) > 0 && !s.isLocal && s.file != f {
+				if _, ok := l.symWarnings[s.Name]; ok {
+					fs.symWarns = append(fs.symWarns, undefSite{id, sec, r.Offset})
+				}
+			}
+			if s.state == stUndef && !s.isLocal && l.undefIsError(s) && (sec.isAlloc() || sec.eh != nil) {
+				fs.undefs = append(fs.undefs, undefSite{id, sec, r.Offset})
+			}
+			if !sec.isAlloc() {
+				continue
+			}
+			d := l.decide(f, sec, &r, sec.data)
+			if sec.eh != nil && (d.act == reloc.DynSym || d.act == reloc.DynRelative) {
+				// .eh_frame is rewritten record by record; compilers
+				// never need load-time relocations in it.
+				fs.errorf("%s: relocation %s against %s in .eh_frame needs a dynamic relocation; recompile with -fPIC", loc(), info.Name, displayName(s.Name))
+				continue
+			}
+			if info.Kind.IsTLS() && s.typ != uint8(elf.STT_TLS) && s.state != stUndef && r.Sym != 0 {
+				fs.errorf("%s: TLS relocation %s against non-TLS symbol %s", loc(), info.Name, displayName(s.Name))
+				continue
+			}
+			if !info.Kind.IsTLS() && info.Kind != reloc.None && s.typ == uint8(elf.STT_TLS) && sec.isAlloc() {
+				fs.errorf("%s: relocation %s against TLS symbol %s is not a TLS access", loc(), info.Name, displayName(s.Name))
+				continue
+			}
+			if s.ifunc {
+				setFlags(s, needPLT)
+			}
+			switch d.act {
+			case reloc.GOT:
+				setFlags(s, needGOT)
+			case reloc.PLT:
+				if s.preemptible || s.state == stShared || s.state == stUndef {
+					setFlags(s, needPLT)
+				}
+			case reloc.CanonPLT:
+				setFlags(s, needPLT|needCanonPLT)
+			case reloc.Copy:
+				if l.cfg.ZNocopyreloc {
+					fs.errorf("%s: relocation %s against %s needs a copy relocation, but -z nocopyreloc was given; recompile with -fPIC", loc(), info.Name, s.Name)
+					continue
+				}
+				if s.state != stShared {
+					fs.errorf("%s: relocation %s against undefined symbol %s can not be used in an executable; recompile with -fPIE", loc(), info.Name, s.Name)
+					continue
+				}
+				setFlags(s, needCopy)
+			case reloc.DynSym, reloc.DynRelative:
+				if sec.shdr.Flags&shfWrite == 0 {
+					if l.cfg.ZText {
+						fs.errorf("%s: relocation %s against %s in read-only section %s; recompile with -fPIC", loc(), info.Name, displayName(s.Name), sec.name)
+						continue
+					}
+					if fs.textRel == "" {
+						fs.textRel = fmt.Sprintf("%s: relocation %s in read-only section %s; creating DT_TEXTREL", loc(), info.Name, sec.name)
+					}
+				}
+				if d.act == reloc.DynSym {
+					setFlags(s, needDynSym)
+				}
+				sec.dynRelCount++
+			case reloc.NeedPIC:
+				fs.errorf("%s: relocation %s against %s can not be used when making a %s; recompile with -fPIC",
+					loc(), info.Name, displayName(s.Name), l.outputNoun())
+			case reloc.TLS:
+				l.scanTLS(fs, sec, s, d, loc)
+				if d.tls != reloc.Keep && l.arch.TLSRelaxConsumesNext(info.Kind) {
+					i++ // the __tls_get_addr call is part of the rewrite
+				}
+			}
+			st.count(info.Kind, d)
+		}
 	}
 }
 
@@ -281,42 +340,42 @@ func (l *Linker) refSite(f *File, sec *Section, off uint64) string {
 	return site
 }
 
-func (l *Linker) scanTLS(f *File, sec *Section, r *elfio.Rela, s *Symbol, d decision, loc func() string) {
+func (l *Linker) scanTLS(fs *fileScan, sec *Section, s *Symbol, d decision, loc func() string) {
 	switch d.info.Kind {
 	case reloc.TLSGD:
 		switch d.tls {
 		case reloc.Keep:
-			s.flags |= needTLSGD
+			setFlags(s, needTLSGD)
 		case reloc.ToIE:
-			s.flags |= needTLSIE
+			setFlags(s, needTLSIE)
 		}
 	case reloc.TLSLD:
 		if d.tls == reloc.Keep {
-			l.needTLSLD = true
+			fs.needTLSLD = true
 		}
 	case reloc.TLSDesc:
 		switch d.tls {
 		case reloc.Keep:
-			s.flags |= needTLSDesc
+			setFlags(s, needTLSDesc)
 		case reloc.ToIE:
-			s.flags |= needTLSIE
+			setFlags(s, needTLSIE)
 		}
 	case reloc.GOTTPOff:
 		if d.tls == reloc.Keep {
-			s.flags |= needTLSIE
+			setFlags(s, needTLSIE)
 			if l.out == reloc.OutShared {
-				l.staticTLS = true
+				fs.staticTLS = true
 			}
 		}
 	case reloc.DTPOff:
 		// A module-relative offset is only known for this output's own
 		// variables (GNU ld: "unresolvable relocation").
 		if s.preemptible && l.out != reloc.OutShared && sec.isAlloc() {
-			l.errorf("%s: unresolvable %s relocation against symbol %s defined in %s", loc(), d.info.Name, displayName(s.Name), defFile(s))
+			fs.errorf("%s: unresolvable %s relocation against symbol %s defined in %s", loc(), d.info.Name, displayName(s.Name), defFile(s))
 		}
 	case reloc.TPOff:
 		if l.out == reloc.OutShared {
-			l.errorf("%s: relocation %s against %s cannot be used with -shared; recompile with -fPIC", loc(), d.info.Name, displayName(s.Name))
+			fs.errorf("%s: relocation %s against %s cannot be used with -shared; recompile with -fPIC", loc(), d.info.Name, displayName(s.Name))
 		}
 	}
 }
@@ -325,6 +384,17 @@ func (l *Linker) scanTLS(f *File, sec *Section, r *elfio.Rela, s *Symbol, d deci
 type stats struct {
 	byKind [reloc.NumKinds][reloc.NumActions]int
 	tls    [reloc.NumKinds][reloc.NumTLSActions]int
+}
+
+func (st *stats) add(o *stats) {
+	for k := range st.byKind {
+		for a := range st.byKind[k] {
+			st.byKind[k][a] += o.byKind[k][a]
+		}
+		for a := range st.tls[k] {
+			st.tls[k][a] += o.tls[k][a]
+		}
+	}
 }
 
 func (st *stats) count(k reloc.Kind, d decision) {

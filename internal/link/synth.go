@@ -85,7 +85,7 @@ type synthetics struct {
 	gnuBloom    uint32
 	symtabSyms  []symtabEntry
 	symtabLocal int
-	strtabB     strtab
+	strtabSize  uint64
 	shstrtabB   strtab
 }
 
@@ -152,11 +152,14 @@ func (l *Linker) createSynthetics() {
 		sy.property.size = 32
 	}
 
+	end := l.span("GOT and PLT")
 	l.assignGOTAndPLT()
 	l.allocateCopies()
+	end()
 
 	// Dynamic symbols.
 	if l.dynamic {
+		end := l.span("dynamic symbols")
 		l.collectDynSyms()
 		sy.dynsym = l.newSynth(".dynsym", uint32(elf.SHT_DYNSYM), a, 8, synDynsym)
 		sy.dynsym.shdr.Entsize = elfio.SymSize
@@ -180,6 +183,7 @@ func (l *Linker) createSynthetics() {
 		}
 		l.buildDynamic()
 		sy.dynstr.size = uint64(len(sy.dynstrB.buf))
+		end()
 	}
 
 	// Relocation sections: GOT relocations, copy relocations, then each
@@ -222,6 +226,7 @@ func (l *Linker) createSynthetics() {
 		}
 	}
 	if sy.hasEhFrame {
+		end := l.span("eh_frame")
 		sz, fdes := l.finishEhFrames()
 		sy.ehFDEs = fdes
 		sy.ehFrame = l.newSynth(".eh_frame", shtProgbits, a, 8, synEhFrame)
@@ -230,15 +235,18 @@ func (l *Linker) createSynthetics() {
 			sy.ehFrameHdr = l.newSynth(".eh_frame_hdr", shtProgbits, a, 4, synEhFrameHdr)
 			sy.ehFrameHdr.size = uint64(12 + 8*fdes)
 		}
+		end()
 	}
 	// Non-allocated tables come last.
 	if !l.cfg.StripAll {
+		end := l.span("symbol table")
 		l.buildSymtab()
+		end()
 		sy.symtab = l.newSynth(".symtab", shtSymtab, 0, 8, synSymtab)
 		sy.symtab.shdr.Entsize = elfio.SymSize
 		sy.symtab.size = uint64(len(sy.symtabSyms)+1) * elfio.SymSize
 		sy.strtab = l.newSynth(".strtab", shtStrtab, 0, 1, synStrtab)
-		sy.strtab.size = uint64(len(sy.strtabB.buf))
+		sy.strtab.size = sy.strtabSize
 		sy.symtab.rank, sy.strtab.rank = 2000, 2001
 	}
 	sy.shstrtab = l.newSynth(".shstrtab", shtStrtab, 0, 1, synShstrtab)

@@ -65,7 +65,7 @@ func (l *Linker) writeSynthetic(o *OutSection, b []byte, rw *relocWriter) {
 	case synSymtab:
 		l.writeSymtab(b)
 	case synStrtab:
-		copy(b, sy.strtabB.buf)
+		l.writeStrtab(b)
 	}
 }
 
@@ -144,16 +144,37 @@ func (l *Linker) writeDynsym(b []byte) {
 	}
 }
 
+// symtabChunk is how many .symtab entries one parallel work item writes.
+const symtabChunk = 4096
+
 func (l *Linker) writeSymtab(b []byte) {
-	sy := &l.synth
-	for i, e := range sy.symtabSyms {
-		s := l.sym(e.id)
-		es := l.elfSym(s, e.name, false)
-		if s.isLocal && s.sec != nil && s.sec.out == nil && s.sec.merge == nil {
-			es.Shndx = shnAbs
+	syms := l.synth.symtabSyms
+	l.parallelFor("write .symtab", (len(syms)+symtabChunk-1)/symtabChunk, func(_, c int) {
+		for i := c * symtabChunk; i < min(len(syms), (c+1)*symtabChunk); i++ {
+			e := syms[i]
+			s := l.sym(e.id)
+			es := l.elfSym(s, e.name, false)
+			if s.isLocal && s.sec != nil && s.sec.out == nil && s.sec.merge == nil {
+				es.Shndx = shnAbs
+			}
+			elfio.PutSym(b[(i+1)*elfio.SymSize:], es)
 		}
-		elfio.PutSym(b[(i+1)*elfio.SymSize:], es)
-	}
+	})
+}
+
+// writeStrtab writes the names at the offsets buildSymtab chose.
+func (l *Linker) writeStrtab(b []byte) {
+	syms := l.synth.symtabSyms
+	l.parallelFor("write .strtab", (len(syms)+symtabChunk-1)/symtabChunk, func(_, c int) {
+		for _, e := range syms[c*symtabChunk : min(len(syms), (c+1)*symtabChunk)] {
+			s := l.sym(e.id)
+			name := s.Name
+			if !s.isLocal {
+				name = l.symtabName(s)
+			}
+			b[e.name+uint32(copy(b[e.name:], name))] = 0
+		}
+	})
 }
 
 func (l *Linker) writeGnuHash(b []byte) {

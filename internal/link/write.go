@@ -179,7 +179,9 @@ func (rw *relocWriter) writeSection(sec *Section, out []byte) {
 
 // writeOutput builds the image and renames it into place.
 func (l *Linker) writeOutput() {
+	end := l.span("create output file")
 	of, err := output.Create(l.cfg.Output, l.fileSize)
+	end()
 	if err != nil {
 		l.errorf("%v", err)
 		return
@@ -193,6 +195,7 @@ func (l *Linker) writeOutput() {
 	l.writeHeaders(buf)
 
 	// Input sections, in parallel.
+	end = l.span("input sections")
 	type job struct {
 		sec *Section
 		out []byte
@@ -227,8 +230,10 @@ func (l *Linker) writeOutput() {
 	}
 	close(next)
 	wg.Wait()
+	end()
 
 	// Synthetic sections.
+	end = l.span("synthetic sections")
 	for _, o := range l.outSecs {
 		if o.synth == synNone || o.size == 0 {
 			continue
@@ -239,8 +244,11 @@ func (l *Linker) writeOutput() {
 		l.writeEhFrameHdr(buf[h.off:h.off+h.size], h.addr, l.synth.ehFrame.addr)
 	}
 	l.writeSectionHeaders(buf)
+	end()
 	if l.synth.buildID != nil {
+		end := l.span("build-id")
 		l.writeBuildID(buf)
+		end()
 	}
 	l.errs = append(rw.errs.msgs, l.errs...)
 	l.outFile = nil
@@ -249,9 +257,11 @@ func (l *Linker) writeOutput() {
 		return
 	}
 	mode := uint32(0o777)
+	end = l.span("commit")
 	if err := of.Commit(osMode(mode)); err != nil {
 		l.errorf("%v", err)
 	}
+	end()
 }
 
 func (l *Linker) writeHeaders(buf []byte) {

@@ -32,6 +32,9 @@ func parse(args []string, read readFileFunc) (*Config, error) {
 	if err := p.run(); err != nil {
 		return nil, err
 	}
+	if p.timeTrace && p.cfg.TimeTrace == "" {
+		p.cfg.TimeTrace = p.cfg.Output + ".time.json"
+	}
 	return p.cfg, nil
 }
 
@@ -73,6 +76,7 @@ type parser struct {
 	sawInput bool // a file or library has been added
 
 	staticOpt bool // -static seen
+	timeTrace bool // --time-trace seen
 	// earlyBstatic: -Bstatic (or -dn / -non_shared) came before any input
 	// and no library has since been searched in dynamic mode.
 	earlyBstatic bool
@@ -757,6 +761,10 @@ var optionTable = []option{
 		do: cfgFlag(func(c *Config) { c.Stats = true })},
 	{names: []string{"time"}, help: "Print the time spent in each phase",
 		do: cfgFlag(func(c *Config) { c.Time = true })},
+	{names: []string{"time-trace"}, arg: argOptional, meta: "FILE", help: "Write per-phase times as Chrome trace JSON to FILE (default: OUTPUT.time.json)",
+		do: func(p *parser, use optUse) error { p.cfg.TimeTrace = use.val; p.timeTrace = true; return nil }},
+	{names: []string{"time-trace-file"}, arg: argRequired, meta: "FILE", help: "Same as --time-trace=FILE",
+		do: func(p *parser, use optUse) error { p.cfg.TimeTrace = use.val; p.timeTrace = true; return nil }},
 	{names: []string{"print-reloc-table"}, help: "Print the relocation table",
 		do: cfgFlag(func(c *Config) { c.PrintRelocTable = true })},
 	{names: []string{"print-tls-table"}, help: "Print the TLS table",
