@@ -8,7 +8,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/rivet-linker/rivet/internal/elfio"
 	"github.com/rivet-linker/rivet/internal/options"
@@ -93,6 +96,15 @@ type loadState struct {
 // loadInputs opens every command-line input in order and feeds it to the
 // resolver.
 func (l *Linker) loadInputs() {
+	end := l.span("prefetch")
+	l.prefetch()
+	end()
+	defer func() {
+		l.stopPrefetch()
+		end := l.span("init locals")
+		l.initLocals()
+		end()
+	}()
 	l.addCommandLineUndefs()
 	for _, in := range l.cfg.Inputs {
 		st := loadState{asNeeded: in.AsNeeded, wholeArchive: in.WholeArchive, static: in.Static}
@@ -216,10 +228,15 @@ func (l *Linker) loadPath(path string, st loadState, explicit bool) {
 		}
 		l.addShared(path, data, st.asNeeded)
 	case ftArchive, ftThinArchive:
-		ar, err := parseArchive(path, data, classify(data) == ftThinArchive)
-		if err != nil {
-			l.errorf("%s: %v", path, err)
-			return
+		ar := l.prefetchedArchives[path]
+		delete(l.prefetchedArchives, path)
+		if ar == nil {
+			var err error
+			ar, err = parseArchive(path, data, classify(data) == ftThinArchive)
+			if err != nil {
+				l.errorf("%s: %v", path, err)
+				return
+			}
 		}
 		l.addArchive(ar, st.wholeArchive)
 	case ftScript:
@@ -299,4 +316,140 @@ func (l *Linker) sysrootPath(p string) string {
 func fileExists(p string) bool {
 	st, err := os.Stat(p)
 	return err == nil && !st.IsDir()
+}
+
+// prefetch maps the command line's objects and archives and starts
+// background workers that parse every object and (regular) archive member
+// in command-line order, ahead of resolution, which decides in order which
+// are loaded. Resolution takes a parse when it is done, waits for one in
+// progress, or parses the object itself if no worker has reached it yet;
+// members never loaded cost only otherwise idle CPU. Nothing here reports
+// an error: an input that does not prefetch cleanly is loaded the normal
+// way, which reports it. stopPrefetch ends the workers.
+func (l *Linker) prefetch() {
+	pf := &prefetcher{byData: map[*byte]int{}}
+	l.pf = pf
+	nsyms := 0 // archive symbols: most become global symbols
+	l.prefetchedArchives = map[string]*archive{}
+	add := func(name string, data []byte) {
+		if len(data) > 0 && l.machineOK(data) {
+			pf.byData[&data[0]] = len(pf.jobs)
+			pf.jobs = append(pf.jobs, prefetchJob{name: name, data: data})
+		}
+	}
+	for _, in := range l.cfg.Inputs {
+		var path string
+		switch in.Kind {
+		case options.InputFile:
+			path = in.Name
+		case options.InputLib, options.InputLibVerbatim:
+			p, ok := l.findLibrary(in.Name, in.Kind == options.InputLibVerbatim, in.Static)
+			if !ok {
+				continue
+			}
+			path = p
+		default:
+			continue
+		}
+		data, err := l.mapCached(path)
+		if err != nil {
+			continue
+		}
+		switch classify(data) {
+		case ftObject:
+			add(path, data)
+		case ftArchive:
+			if _, seen := l.prefetchedArchives[path]; seen {
+				continue
+			}
+			ar, err := parseArchive(path, data, false)
+			if err != nil {
+				continue
+			}
+			l.prefetchedArchives[path] = ar
+			nsyms += len(ar.syms)
+			for _, m := range ar.members {
+				if classify(m.data) == ftObject {
+					add(ar.path+"("+m.name+")", m.data)
+				}
+			}
+		}
+	}
+	if len(l.symMap) == 0 && nsyms > 0 {
+		l.symMap = make(map[string]SymID, nsyms)
+	}
+	// The resolving goroutine parses too, so one worker fewer than threads.
+	for w := 0; w < l.threads()-1 && w < len(pf.jobs); w++ {
+		pf.wg.Add(1)
+		go func(w int) {
+			defer pf.wg.Done()
+			start := time.Now()
+			defer l.workerSpan("prefetch objects", w, start)
+			for !pf.stop.Load() {
+				i := int(pf.next.Add(1)) - 1
+				if i >= len(pf.jobs) {
+					return
+				}
+				pf.parse(i, l.cfg.StripDebug)
+			}
+		}(w)
+	}
+}
+
+type prefetcher struct {
+	jobs   []prefetchJob
+	byData map[*byte]int // first byte of an object -> its job
+	next   atomic.Int64  // next job for a worker
+	stop   atomic.Bool
+	wg     sync.WaitGroup
+}
+
+type prefetchJob struct {
+	name  string
+	data  []byte
+	once  sync.Once
+	p     *objParse
+	taken bool // resolution has used it (the resolving goroutine only)
+}
+
+// parse parses job i unless that is already done or under way, in which
+// case it waits for the result.
+func (pf *prefetcher) parse(i int, stripDebug bool) *objParse {
+	j := &pf.jobs[i]
+	j.once.Do(func() {
+		defer func() {
+			if r := recover(); r != nil {
+				j.p = nil // the resolving goroutine parses again and reports it
+			}
+		}()
+		j.p = parseObject(j.name, j.data, stripDebug)
+	})
+	return j.p
+}
+
+// stopPrefetch stops the workers and waits for them.
+func (l *Linker) stopPrefetch() {
+	if l.pf != nil {
+		l.pf.stop.Store(true)
+		l.pf.wg.Wait()
+		l.pf = nil
+	}
+}
+
+// takePrefetched returns (once) the prefetched parse of the object whose
+// bytes are data.
+func (l *Linker) takePrefetched(data []byte) *objParse {
+	if l.pf == nil || len(data) == 0 {
+		return nil
+	}
+	i, ok := l.pf.byData[&data[0]]
+	if !ok || l.pf.jobs[i].taken || len(l.pf.jobs[i].data) != len(data) {
+		return nil
+	}
+	l.pf.jobs[i].taken = true
+	p := l.pf.parse(i, l.cfg.StripDebug)
+	if p == nil || p.f == nil {
+		return nil
+	}
+	return p
 }

@@ -47,6 +47,9 @@ type Linker struct {
 	comdats     map[string]*File
 
 	syms       symTable
+
+	pf                 *prefetcher
+	prefetchedArchives map[string]*archive
 	symMap     map[string]SymID
 	pending    []pendingMember
 	extracting bool

@@ -2,6 +2,7 @@ package link
 
 import (
 	"debug/elf"
+	"fmt"
 	"strings"
 
 	"github.com/rivet-linker/rivet/internal/elfio"
@@ -38,14 +39,51 @@ const (
 	shnXindex = 0xffff
 )
 
-// addObject parses a relocatable object and resolves its symbols.
+// objParse is an object file parsed as far as it can be without linker
+// state, so that many can be parsed in parallel (see prefetch).
+type objParse struct {
+	f        *File
+	err      string // the object cannot be loaded (one message)
+	errs     []string
+	groups   []comdatGroup
+	warnings []symWarning // .gnu.warning.SYM sections
+}
+
+type comdatGroup struct {
+	sig     string
+	members []byte // the group's section indices (4 bytes each)
+}
+
+type symWarning struct{ sym, text string }
+
+func (p *objParse) errorf(format string, args ...any) {
+	p.errs = append(p.errs, fmt.Sprintf(format, args...))
+}
+
+func (p *objParse) fail(format string, args ...any) *objParse {
+	p.err = fmt.Sprintf(format, args...)
+	return p
+}
+
+// addObject loads a relocatable object and resolves its symbols.
 func (l *Linker) addObject(name string, data []byte, from *archive) {
+	p := l.takePrefetched(data)
+	if p == nil {
+		p = parseObject(name, data, l.cfg.StripDebug)
+	}
+	l.installObject(p)
+}
+
+// parseObject reads an object's symbol table, groups and sections. It
+// touches no linker state.
+func parseObject(name string, data []byte, stripDebug bool) *objParse {
+	p := &objParse{}
 	ef, err := elfio.Parse(data)
 	if err != nil {
-		l.errorf("%s: %v", name, err)
-		return
+		return p.fail("%s: %v", name, err)
 	}
-	f := &File{name: name, data: data, elf: ef, priority: len(l.files)}
+	f := &File{name: name, data: data, elf: ef}
+	p.f = f
 	n := len(ef.Sections)
 	f.sections = make([]*Section, n)
 
@@ -60,33 +98,27 @@ func (l *Linker) addObject(name string, data []byte, from *archive) {
 	if symtabIdx >= 0 {
 		sh := &ef.Sections[symtabIdx]
 		if sh.Link >= uint32(n) {
-			l.errorf("%s: symbol table's string table index %d is out of range", name, sh.Link)
-			return
+			return p.fail("%s: symbol table's string table index %d is out of range", name, sh.Link)
 		}
 		f.symtab = ef.SectionData(symtabIdx)
 		f.strtab = ef.SectionData(int(sh.Link))
 		if len(f.symtab)%elfio.SymSize != 0 {
-			l.errorf("%s: symbol table size 0x%x is not a multiple of %d", name, len(f.symtab), elfio.SymSize)
-			return
+			return p.fail("%s: symbol table size 0x%x is not a multiple of %d", name, len(f.symtab), elfio.SymSize)
 		}
 		f.firstGlobal = int(sh.Info)
 		if f.firstGlobal > len(f.symtab)/elfio.SymSize || f.firstGlobal == 0 && len(f.symtab) > 0 {
-			l.errorf("%s: symbol table's first global index %d is out of range", name, sh.Info)
-			return
+			return p.fail("%s: symbol table's first global index %d is out of range", name, sh.Info)
 		}
 	}
 
 	// GCC's slim LTO objects carry only GIMPLE: there is no code to link.
 	for i := f.firstGlobal; i < len(f.symtab)/elfio.SymSize; i++ {
 		if elfio.CString(f.strtab, elfio.ReadSym(f.symtab, i).Name) == "__gnu_lto_slim" {
-			l.errorf("%s: GCC LTO object (compiled with -flto) is not supported yet; link without -flto or with -ffat-lto-objects", name)
-			return
+			return p.fail("%s: GCC LTO object (compiled with -flto) is not supported yet; link without -flto or with -ffat-lto-objects", name)
 		}
 	}
 
-	// COMDAT groups: the first file to define a signature keeps its
-	// members; later copies are discarded before their symbols count.
-	discard := make([]bool, n)
+	// COMDAT groups: installObject decides which copy is kept.
 	for i := range ef.Sections {
 		sh := &ef.Sections[i]
 		if sh.Type != shtGroup {
@@ -94,15 +126,13 @@ func (l *Linker) addObject(name string, data []byte, from *archive) {
 		}
 		g := ef.SectionData(i)
 		if len(g) < 4 || len(g)%4 != 0 {
-			l.errorf("%s: section %s: malformed group section", name, ef.SectionName(i))
-			return
+			return p.fail("%s: section %s: malformed group section", name, ef.SectionName(i))
 		}
 		if elfio.U32(g)&1 == 0 { // not GRP_COMDAT
 			continue
 		}
 		if int(sh.Info) >= len(f.symtab)/elfio.SymSize {
-			l.errorf("%s: section %s: group signature symbol %d out of range", name, ef.SectionName(i), sh.Info)
-			return
+			return p.fail("%s: section %s: group signature symbol %d out of range", name, ef.SectionName(i), sh.Info)
 		}
 		sig := elfio.CString(f.strtab, elfio.ReadSym(f.symtab, int(sh.Info)).Name)
 		if sig == "" {
@@ -112,16 +142,7 @@ func (l *Linker) addObject(name string, data []byte, from *archive) {
 				sig = ef.SectionName(int(s.Shndx))
 			}
 		}
-		if _, taken := l.comdats[sig]; taken {
-			for j := 4; j < len(g); j += 4 {
-				m := elfio.U32(g[j:])
-				if m < uint32(n) {
-					discard[m] = true
-				}
-			}
-		} else {
-			l.comdats[sig] = f
-		}
+		p.groups = append(p.groups, comdatGroup{sig, g[4:]})
 	}
 
 	// Sections.
@@ -131,7 +152,7 @@ func (l *Linker) addObject(name string, data []byte, from *archive) {
 		switch sh.Type {
 		case shtSymtab, shtStrtab, shtRela, shtGroup, shtSymtabShndx, shtLLVMAddrsig, shtRel:
 			if sh.Type == shtRel {
-				l.errorf("%s: section %s: SHT_REL relocations are not supported on x86-64", name, secName)
+				p.errorf("%s: section %s: SHT_REL relocations are not supported on x86-64", name, secName)
 			}
 			continue
 		}
@@ -154,24 +175,19 @@ func (l *Linker) addObject(name string, data []byte, from *archive) {
 		}
 		if sym, ok := strings.CutPrefix(secName, ".gnu.warning."); ok {
 			// GNU ld's link-time warning: printed when SYM is referenced.
-			l.symWarnings[sym] = strings.TrimRight(string(ef.SectionData(i)), "\x00")
+			p.warnings = append(p.warnings, symWarning{sym, strings.TrimRight(string(ef.SectionData(i)), "\x00")})
 			continue
 		}
-		if l.cfg.StripDebug && sh.Flags&shfAlloc == 0 && (strings.HasPrefix(secName, ".debug") || strings.HasPrefix(secName, ".zdebug")) {
+		if stripDebug && sh.Flags&shfAlloc == 0 && (strings.HasPrefix(secName, ".debug") || strings.HasPrefix(secName, ".zdebug")) {
 			continue
 		}
 		if a := sh.Addralign; a&(a-1) != 0 || a > maxAlign {
-			l.errorf("%s: section %s: alignment 0x%x is not a power of two no larger than 0x%x", name, secName, a, uint64(maxAlign))
-			return
+			return p.fail("%s: section %s: alignment 0x%x is not a power of two no larger than 0x%x", name, secName, a, uint64(maxAlign))
 		}
 		if sh.Size > maxSectionSize {
-			l.errorf("%s: section %s: size 0x%x is too large", name, secName, sh.Size)
-			return
+			return p.fail("%s: section %s: size 0x%x is too large", name, secName, sh.Size)
 		}
 		s := &Section{file: f, idx: uint32(i), name: secName, shdr: sh, data: ef.SectionData(i), alive: true}
-		if discard[i] {
-			s.discarded, s.alive = true, false
-		}
 		if s.shdr.Addralign == 0 {
 			s.shdr.Addralign = 1
 		}
@@ -184,77 +200,155 @@ func (l *Linker) addObject(name string, data []byte, from *archive) {
 			continue
 		}
 		if sh.Info >= uint32(n) || sh.Info == 0 {
-			l.errorf("%s: section %s: relocation target index %d out of range", name, ef.SectionName(i), sh.Info)
+			p.errorf("%s: section %s: relocation target index %d out of range", name, ef.SectionName(i), sh.Info)
 			continue
 		}
 		if sh.Size%elfio.RelaSize != 0 {
-			l.errorf("%s: section %s: size 0x%x is not a multiple of %d", name, ef.SectionName(i), sh.Size, elfio.RelaSize)
+			p.errorf("%s: section %s: size 0x%x is not a multiple of %d", name, ef.SectionName(i), sh.Size, elfio.RelaSize)
 			continue
 		}
 		if t := f.sections[sh.Info]; t != nil {
 			if t.shdr.Type == shtNobits {
-				l.errorf("%s: section %s: relocations apply to %s, which has no contents", name, ef.SectionName(i), t.name)
+				p.errorf("%s: section %s: relocations apply to %s, which has no contents", name, ef.SectionName(i), t.name)
 				continue
 			}
 			t.relas = ef.SectionData(i)
 		} else {
 			switch ef.Sections[sh.Info].Type {
 			case shtSymtab, shtStrtab, shtRela, shtGroup, shtRel:
-				l.errorf("%s: section %s: relocations apply to %s, which cannot be relocated", name, ef.SectionName(i), ef.SectionName(int(sh.Info)))
+				p.errorf("%s: section %s: relocations apply to %s, which cannot be relocated", name, ef.SectionName(i), ef.SectionName(int(sh.Info)))
 			}
 		}
 	}
-
-	l.files = append(l.files, f)
-	l.objects = append(l.objects, f)
-	l.addObjectSymbols(f)
 	for _, s := range f.sections {
-		if s != nil && s.alive && (s.name == ".eh_frame" || s.shdr.Type == shtX86Unwind) {
+		if s != nil && (s.name == ".eh_frame" || s.shdr.Type == shtX86Unwind) {
 			f.ehFrames = append(f.ehFrames, s)
 		}
 	}
+	return p
+}
+
+// installObject adds a parsed object to the link: COMDAT groups are
+// decided (the first file to define a signature keeps its members; later
+// copies are discarded before their symbols count) and its symbols
+// resolved.
+func (l *Linker) installObject(p *objParse) {
+	if p.err != "" {
+		l.errs = append(l.errs, p.err)
+		return
+	}
+	l.errs = append(l.errs, p.errs...)
+	f := p.f
+	f.priority = len(l.files)
+	for _, w := range p.warnings {
+		l.symWarnings[w.sym] = w.text
+	}
+	for _, g := range p.groups {
+		if _, taken := l.comdats[g.sig]; !taken {
+			l.comdats[g.sig] = f
+			continue
+		}
+		for j := 0; j < len(g.members); j += 4 {
+			if m := elfio.U32(g.members[j:]); m < uint32(len(f.sections)) {
+				if s := f.sections[m]; s != nil {
+					s.discarded, s.alive = true, false
+				}
+			}
+		}
+	}
+	if len(p.groups) > 0 && len(f.ehFrames) > 0 {
+		live := f.ehFrames[:0]
+		for _, s := range f.ehFrames {
+			if s.alive {
+				live = append(live, s)
+			}
+		}
+		f.ehFrames = live
+	}
+	l.files = append(l.files, f)
+	l.objects = append(l.objects, f)
+	l.addObjectSymbols(f)
 }
 
 // addObjectSymbols gives every symbol of f an id and resolves the globals.
+// Locals get a contiguous range of ids here; initLocals fills them in
+// after loading, in parallel.
 func (l *Linker) addObjectSymbols(f *File) {
 	nsyms := len(f.symtab) / elfio.SymSize
 	f.syms = make([]SymID, nsyms)
 	nsec := len(f.elf.Sections)
-	for i := 0; i < nsyms; i++ {
+	if f.firstGlobal > 0 {
+		base := l.syms.reserve(f.firstGlobal)
+		for i := range f.firstGlobal {
+			f.syms[i] = base + SymID(i)
+		}
+	}
+	for i := f.firstGlobal; i < nsyms; i++ {
 		es := elfio.ReadSym(f.symtab, i)
 		name := elfio.CString(f.strtab, es.Name)
 		if es.Shndx >= uint16(nsec) && es.Shndx != shnAbs && es.Shndx != shnCommon {
-			if es.Shndx == shnXindex {
-				l.errorf("%s: symbol %s uses extended section indices, which are not supported yet", f.name, name)
-			} else {
-				l.errorf("%s: symbol %s has invalid section index %d", f.name, displayName(name), es.Shndx)
-			}
+			l.badShndx(f, name, es.Shndx)
 			f.syms[i] = l.newLocal(name)
-			continue
-		}
-		if i < f.firstGlobal {
-			id := l.newLocal(name)
-			f.syms[i] = id
-			s := l.sym(id)
-			s.isLocal = true
-			s.file = f
-			s.typ = es.Type()
-			s.size = es.Size
-			s.value = es.Value
-			s.vis = es.Visibility()
-			s.state = stDefined
-			if es.Shndx != shnAbs && es.Shndx != shnUndef {
-				s.sec = f.sections[es.Shndx]
-				if s.sec == nil && es.Type() != uint8(elf.STT_SECTION) && es.Type() != uint8(elf.STT_FILE) {
-					// A local in a section we do not load (e.g. a group
-					// section): treat as absolute zero.
-					s.state = stUndef
-				}
-			}
 			continue
 		}
 		l.addGlobal(f, i, es, name)
 	}
+}
+
+func (l *Linker) badShndx(f *File, name string, shndx uint16) {
+	if shndx == shnXindex {
+		l.errorf("%s: symbol %s uses extended section indices, which are not supported yet", f.name, name)
+	} else {
+		l.errorf("%s: symbol %s has invalid section index %d", f.name, displayName(name), shndx)
+	}
+}
+
+// initLocals fills in the local symbols of every object, in parallel;
+// a bad section index is reported in file order.
+func (l *Linker) initLocals() {
+	bad := make([]bool, len(l.objects))
+	l.parallelFor("init locals", len(l.objects), func(_, i int) {
+		bad[i] = l.initFileLocals(l.objects[i])
+	})
+	for i, f := range l.objects {
+		if !bad[i] {
+			continue
+		}
+		for j := range f.firstGlobal {
+			if es := elfio.ReadSym(f.symtab, j); es.Shndx >= uint16(len(f.elf.Sections)) && es.Shndx != shnAbs && es.Shndx != shnCommon {
+				l.badShndx(f, elfio.CString(f.strtab, es.Name), es.Shndx)
+			}
+		}
+	}
+}
+
+func (l *Linker) initFileLocals(f *File) (bad bool) {
+	nsec := len(f.elf.Sections)
+	for i := range f.firstGlobal {
+		es := elfio.ReadSym(f.symtab, i)
+		s := l.sym(f.syms[i])
+		*s = Symbol{Name: elfio.CString(f.strtab, es.Name), gotIdx: -1, pltIdx: -1, gdIdx: -1, ieIdx: -1, descIdx: -1}
+		if es.Shndx >= uint16(nsec) && es.Shndx != shnAbs && es.Shndx != shnCommon {
+			bad = true
+			continue
+		}
+		s.isLocal = true
+		s.file = f
+		s.typ = es.Type()
+		s.size = es.Size
+		s.value = es.Value
+		s.vis = es.Visibility()
+		s.state = stDefined
+		if es.Shndx != shnAbs && es.Shndx != shnUndef {
+			s.sec = f.sections[es.Shndx]
+			if s.sec == nil && es.Type() != uint8(elf.STT_SECTION) && es.Type() != uint8(elf.STT_FILE) {
+				// A local in a section we do not load (e.g. a group
+				// section): treat as absolute zero.
+				s.state = stUndef
+			}
+		}
+	}
+	return bad
 }
 
 func (l *Linker) newLocal(name string) SymID {

@@ -29,11 +29,21 @@ func (t *symTable) at(id SymID) *Symbol {
 // add appends a new undefined symbol named name.
 func (t *symTable) add(name string) SymID {
 	id := SymID(t.n)
-	if t.n&(1<<symChunkBits-1) == 0 {
+	if t.n >= len(t.chunks)<<symChunkBits {
 		t.chunks = append(t.chunks, make([]Symbol, 1<<symChunkBits))
 	}
 	*t.at(id) = Symbol{Name: name, gotIdx: -1, pltIdx: -1, gdIdx: -1, ieIdx: -1, descIdx: -1}
 	t.n++
+	return id
+}
+
+// reserve adds n symbols, to be filled in later, and returns the first id.
+func (t *symTable) reserve(n int) SymID {
+	id := SymID(t.n)
+	for t.n+n > len(t.chunks)<<symChunkBits {
+		t.chunks = append(t.chunks, make([]Symbol, 1<<symChunkBits))
+	}
+	t.n += n
 	return id
 }
 
