@@ -46,14 +46,14 @@ type Linker struct {
 	sonames     map[string]*File
 	comdats     map[string]*File
 
-	syms       symTable
+	syms symTable
 
 	pf                 *prefetcher
 	prefetchedArchives map[string]*archive
-	symMap     map[string]SymID
-	pending    []pendingMember
-	extracting bool
-	dupErrs    []dupDef
+	symMap             map[string]SymID
+	pending            []pendingMember
+	extracting         bool
+	dupErrs            []dupDef
 
 	wraps         map[string]bool
 	symWarnings   map[string]string // .gnu.warning.SYM texts
