@@ -362,6 +362,7 @@ func (l *Linker) intern(name string) SymID {
 	}
 	id := l.newLocal(name)
 	l.symMap[name] = id
+	l.globals = nil // globalIDs' cached list is out of date
 	return id
 }
 

@@ -124,7 +124,7 @@ func (l *Linker) elfSym(s *Symbol, name uint32, forDynsym bool) elfio.Sym {
 
 // outSecOf finds the output section containing a linker-defined address.
 func (l *Linker) outSecOf(s *Symbol) *OutSection {
-	if s.state != stLinker {
+	if s.state != stLinker || s.absolute {
 		return nil
 	}
 	for _, o := range l.outSecs {

@@ -252,21 +252,27 @@ func diff(want, got string) string {
 	return b.String()
 }
 
-func TestRealLibs(t *testing.T) {
+// prepare checks the tools, finds the archives and compiles
+// testdata/reallibs.c into a fresh directory.
+func prepare(t *testing.T) (rivetFlag, work, obj string, archives []string) {
 	checkTools(t)
-	rivetFlag := "-B" + rivettest.Check(t, rivettest.OutDir(t)) + "/"
-	archives := findArchives(t)
-
+	rivetFlag = "-B" + rivettest.Check(t, rivettest.OutDir(t)) + "/"
+	archives = findArchives(t)
 	src, err := filepath.Abs(filepath.Join("testdata", "reallibs.c"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	work := t.TempDir()
-	obj := filepath.Join(work, "reallibs.o")
+	work = t.TempDir()
+	obj = filepath.Join(work, "reallibs.o")
 	compile := append(append([]string{}, cflags...), "-c", src, "-o", obj)
 	if _, stderr, _, err := command(work, "gcc", compile...); err != nil {
 		t.Fatalf("compile failed: %v\n$ %s\n%s\n(missing headers? %s)", err, shellLine("gcc", compile), stderr, toolchainHint)
 	}
+	return rivetFlag, work, obj, archives
+}
+
+func TestRealLibs(t *testing.T) {
+	rivetFlag, work, obj, archives := prepare(t)
 
 	linkers := []struct {
 		name string
