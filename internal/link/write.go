@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash"
-	"runtime"
 	"sync"
 
 	"github.com/rivet-linker/rivet/internal/elfio"
@@ -211,26 +210,13 @@ func (l *Linker) writeOutput() {
 			jobs = append(jobs, job{m, ob})
 		}
 	}
-	workers := l.cfg.Threads
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
+	workers := make([]*relocWriter, l.threads())
+	for w := range workers {
+		workers[w] = rw.fork()
 	}
-	var wg sync.WaitGroup
-	next := make(chan job, 64)
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func(rw *relocWriter) {
-			defer wg.Done()
-			for j := range next {
-				rw.writeSectionSafe(j.sec, j.out)
-			}
-		}(rw.fork())
-	}
-	for _, j := range jobs {
-		next <- j
-	}
-	close(next)
-	wg.Wait()
+	l.parallelFor("write sections", len(jobs), func(w, i int) {
+		workers[w].writeSectionSafe(jobs[i].sec, jobs[i].out)
+	})
 	end()
 
 	// Synthetic sections.
