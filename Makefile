@@ -53,8 +53,10 @@ install: build
 	ln -sf rivet $(DESTDIR)$(PREFIX)/bin/ld.rivet
 	ln -sf ../../bin/rivet $(DESTDIR)$(PREFIX)/libexec/rivet/ld
 
+# Link speed against ld.bfd, gold, lld and mold (../shared/bench), the
+# ratio table (bench/link/results.md) and a determinism check on llvm.
 bench: build
-	bash ../shared/bench/run.sh $(CURDIR)/$(BIN)
+	bash bench/link/run.sh
 
 # Real projects from Debian source packages built with rivet and with ld.bfd,
 # each running its own test suite (slow: not part of make test, except the
