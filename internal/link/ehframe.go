@@ -1,6 +1,7 @@
 package link
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 
@@ -54,15 +55,28 @@ type ehRecord struct {
 
 // parseEhFrames splits each .eh_frame into records and attaches each FDE
 // to the section it describes (for --gc-sections and discarding).
+// Files are parsed in parallel; each touches only its own sections, and
+// errors are reported in file order.
 func (l *Linker) parseEhFrames() {
-	for _, f := range l.objects {
-		for _, s := range f.ehFrames {
-			l.parseEhSection(f, s)
+	errs := make([]diags, len(l.objects))
+	l.parallelFor("parse eh_frame", len(l.objects), func(_, i int) {
+		for _, s := range l.objects[i].ehFrames {
+			l.parseEhSection(l.objects[i], s, &errs[i])
 		}
+	})
+	for _, e := range errs {
+		l.errs = append(l.errs, e...)
 	}
 }
 
-func (l *Linker) parseEhSection(f *File, s *Section) {
+// diags collects error messages where l.errorf cannot be used (workers).
+type diags []string
+
+func (d *diags) errorf(format string, args ...any) {
+	*d = append(*d, fmt.Sprintf(format, args...))
+}
+
+func (l *Linker) parseEhSection(f *File, s *Section, errs *diags) {
 	eh := &ehSection{}
 	s.eh = eh
 	d := s.data
@@ -70,7 +84,7 @@ func (l *Linker) parseEhSection(f *File, s *Section) {
 	// Relocations must be sorted by offset to be split among records.
 	for i := 1; i < nrel; i++ {
 		if elfio.ReadRela(s.relas, i).Offset < elfio.ReadRela(s.relas, i-1).Offset {
-			l.errorf("%s: .eh_frame relocations are not sorted by offset", f.name)
+			errs.errorf("%s: .eh_frame relocations are not sorted by offset", f.name)
 			return
 		}
 	}
@@ -78,7 +92,7 @@ func (l *Linker) parseEhSection(f *File, s *Section) {
 	ri := 0
 	for off := uint64(0); off < uint64(len(d)); {
 		if uint64(len(d))-off < 4 {
-			l.errorf("%s: truncated record at offset 0x%x", secLoc(s, off), off)
+			errs.errorf("%s: truncated record at offset 0x%x", secLoc(s, off), off)
 			return
 		}
 		length := uint64(elfio.U32(d[off:]))
@@ -86,12 +100,12 @@ func (l *Linker) parseEhSection(f *File, s *Section) {
 			break // terminator
 		}
 		if length == 0xffffffff {
-			l.errorf("%s: 64-bit .eh_frame records are not supported", secLoc(s, off))
+			errs.errorf("%s: 64-bit .eh_frame records are not supported", secLoc(s, off))
 			return
 		}
 		size := length + 4
 		if size > uint64(len(d))-off || length < 4 {
-			l.errorf("%s: record length 0x%x extends past the end of the section", secLoc(s, off), length)
+			errs.errorf("%s: record length 0x%x extends past the end of the section", secLoc(s, off), length)
 			return
 		}
 		id := elfio.U32(d[off+4:])
@@ -111,7 +125,7 @@ func (l *Linker) parseEhSection(f *File, s *Section) {
 			cieOff := off + 4 - uint64(id)
 			cie, ok := byOff[cieOff]
 			if !ok || uint64(id) > off+4 {
-				l.errorf("%s: FDE points to no CIE", secLoc(s, off))
+				errs.errorf("%s: FDE points to no CIE", secLoc(s, off))
 				return
 			}
 			rec.cie = cie

@@ -1,7 +1,9 @@
 package link
 
 import (
+	"bytes"
 	"sort"
+	"unsafe"
 )
 
 // SHF_MERGE sections hold strings (SHF_STRINGS) or fixed-size constants
@@ -27,8 +29,8 @@ func (l *Linker) mergeStrings() {
 		index map[string]uint64
 		data  []byte
 	}
-	groups := map[mergeKey]*group{}
-	var order []mergeKey
+	// Split every mergeable section into pieces, in parallel.
+	var secs []*Section
 	for _, f := range l.objects {
 		for _, s := range f.sections {
 			if s == nil || !s.alive || s.shdr.Flags&shfMerge == 0 || s.shdr.Entsize == 0 {
@@ -37,52 +39,54 @@ func (l *Linker) mergeStrings() {
 			if s.shdr.Type != shtProgbits || len(s.data) == 0 {
 				continue
 			}
-			es := s.shdr.Entsize
-			if uint64(len(s.data))%es != 0 {
+			if uint64(len(s.data))%s.shdr.Entsize != 0 {
 				continue // malformed: keep as a plain section
 			}
-			k := mergeKey{outputName(s.name, s.shdr.Flags), s.shdr.Flags, es}
-			g := groups[k]
-			if g == nil {
-				g = &group{index: map[string]uint64{}}
-				g.sec = &Section{file: l.internalFile(), name: k.name, alive: true, shdr: s.shdr}
-				g.sec.shdr.Addralign = 1
-				groups[k] = g
-				order = append(order, k)
+			secs = append(secs, s)
+		}
+	}
+	l.parallelFor("split merge sections", len(secs), func(_, i int) {
+		secs[i].merge = &mergeSection{pieceOff: splitPieces(secs[i])}
+	})
+	// Then give each distinct piece its place, in input order. Map keys
+	// point into the mapped inputs (they outlive the link), so inserting
+	// copies nothing.
+	groups := map[mergeKey]*group{}
+	var order []mergeKey
+	for _, s := range secs {
+		es := s.shdr.Entsize
+		k := mergeKey{outputName(s.name, s.shdr.Flags), s.shdr.Flags, es}
+		g := groups[k]
+		if g == nil {
+			g = &group{index: map[string]uint64{}}
+			g.sec = &Section{file: l.internalFile(), name: k.name, alive: true, shdr: s.shdr}
+			g.sec.shdr.Addralign = 1
+			groups[k] = g
+			order = append(order, k)
+		}
+		if s.shdr.Addralign > g.sec.shdr.Addralign {
+			g.sec.shdr.Addralign = s.shdr.Addralign
+		}
+		ms := s.merge
+		ms.merged = g.sec
+		ms.outOff = make([]uint64, len(ms.pieceOff))
+		for i, off := range ms.pieceOff {
+			end := uint64(len(s.data))
+			if i+1 < len(ms.pieceOff) {
+				end = ms.pieceOff[i+1]
 			}
-			if s.shdr.Addralign > g.sec.shdr.Addralign {
-				g.sec.shdr.Addralign = s.shdr.Addralign
-			}
-			ms := &mergeSection{merged: g.sec}
-			strs := s.shdr.Flags&shfStrings != 0
-			for off := uint64(0); off < uint64(len(s.data)); {
-				end := off + es
-				if strs {
-					end = off
-					for end+es <= uint64(len(s.data)) && !allZero(s.data[end:end+es]) {
-						end += es
-					}
-					end += es // include the terminator
-					if end > uint64(len(s.data)) {
-						end = uint64(len(s.data))
-					}
+			key := unsafe.String(&s.data[off], end-off)
+			o, ok := g.index[key]
+			if !ok {
+				// Keep each piece aligned as the section was.
+				for uint64(len(g.data))%s.shdr.Addralign != 0 {
+					g.data = append(g.data, 0)
 				}
-				piece := s.data[off:end]
-				o, ok := g.index[string(piece)]
-				if !ok {
-					// Keep each piece aligned as the section was.
-					for uint64(len(g.data))%s.shdr.Addralign != 0 {
-						g.data = append(g.data, 0)
-					}
-					o = uint64(len(g.data))
-					g.data = append(g.data, piece...)
-					g.index[string(piece)] = o
-				}
-				ms.pieceOff = append(ms.pieceOff, off)
-				ms.outOff = append(ms.outOff, o)
-				off = end
+				o = uint64(len(g.data))
+				g.data = append(g.data, key...)
+				g.index[key] = o
 			}
-			s.merge = ms
+			ms.outOff[i] = o
 		}
 	}
 	// The output names its linker in .comment, as lld and mold do, so that
@@ -110,6 +114,39 @@ func (l *Linker) mergeStrings() {
 		g.sec.shdr.Size = uint64(len(g.data))
 		l.internal.sections = append(l.internal.sections, g.sec)
 	}
+}
+
+// splitPieces returns the start of each piece of a mergeable section:
+// NUL-terminated strings (of entsize-wide characters) or fixed-size
+// entries. A string missing its terminator runs to the section's end.
+func splitPieces(s *Section) []uint64 {
+	es := s.shdr.Entsize
+	size := uint64(len(s.data))
+	if s.shdr.Flags&shfStrings == 0 {
+		offs := make([]uint64, 0, size/es)
+		for off := uint64(0); off < size; off += es {
+			offs = append(offs, off)
+		}
+		return offs
+	}
+	var offs []uint64
+	for off := uint64(0); off < size; {
+		offs = append(offs, off)
+		end := off
+		if es == 1 {
+			if i := bytes.IndexByte(s.data[off:], 0); i >= 0 {
+				end = off + uint64(i)
+			} else {
+				end = size
+			}
+		} else {
+			for end+es <= size && !allZero(s.data[end:end+es]) {
+				end += es
+			}
+		}
+		off = min(end+es, size)
+	}
+	return offs
 }
 
 func allZero(b []byte) bool {

@@ -196,31 +196,47 @@ func (l *Linker) assignOutputSections() {
 		}
 		return o
 	}
-	place := func(s *Section) {
+	// Which output section each input section goes to ("": none), decided
+	// for each file in parallel; the sections are then placed in order.
+	outName := func(s *Section) string {
 		if s == nil || !s.alive || s.discarded || s.merge != nil || s.eh != nil {
-			return
+			return ""
 		}
 		name := outputName(s.name, s.shdr.Flags)
 		if (name == ".init_array" || name == ".fini_array") && (s.name == ".ctors" || s.name == ".dtors") {
 			// crtbegin/crtend's .ctors/.dtors markers are not constructors.
 			if strings.Contains(s.file.name, "crtbegin") || strings.Contains(s.file.name, "crtend") {
-				return
+				return ""
 			}
 		}
 		if l.cfg.StripAll && s.shdr.Flags&shfAlloc == 0 {
+			return ""
+		}
+		return name
+	}
+	place := func(s *Section, name string) {
+		if name == "" {
 			return
 		}
 		o := get(name, s)
 		s.out = o
 		o.members = append(o.members, s)
 	}
-	for _, f := range l.objects {
-		for _, s := range f.sections {
-			place(s)
+	names := make([][]string, len(l.objects))
+	l.parallelFor("output section names", len(l.objects), func(_, i int) {
+		secs := l.objects[i].sections
+		names[i] = make([]string, len(secs))
+		for j, s := range secs {
+			names[i][j] = outName(s)
+		}
+	})
+	for i, f := range l.objects {
+		for j, s := range f.sections {
+			place(s, names[i][j])
 		}
 	}
 	for _, s := range l.internalSections() {
-		place(s)
+		place(s, outName(s))
 	}
 	for _, o := range l.outSecs {
 		o.rank = rankOf(o.name, o.shdr.Type, o.shdr.Flags)
