@@ -1,8 +1,9 @@
 package link
 
 import (
+	"cmp"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/rivet-linker/rivet/internal/elfio"
@@ -238,33 +239,42 @@ func itoa(v uint64) string {
 // writeEhFrame copies the surviving records into buf (the output
 // .eh_frame), fixing FDE CIE pointers and applying relocations.
 func (l *Linker) writeEhFrame(buf []byte, addr uint64, rw *relocWriter) {
-	for _, f := range l.objects {
-		for _, s := range f.ehFrames {
-			if s.eh == nil || !s.alive {
+	workers := make([]*relocWriter, l.threads())
+	for w := range workers {
+		workers[w] = rw.fork()
+	}
+	l.parallelFor("write .eh_frame", len(l.objects), func(w, i int) {
+		l.writeFileEhFrame(l.objects[i], buf, addr, workers[w])
+	})
+	// The terminator is already zero.
+}
+
+// writeFileEhFrame copies one file's surviving records and relocates them.
+func (l *Linker) writeFileEhFrame(f *File, buf []byte, addr uint64, rw *relocWriter) {
+	for _, s := range f.ehFrames {
+		if s.eh == nil || !s.alive {
+			continue
+		}
+		for _, r := range s.eh.records {
+			if !r.hasOut {
 				continue
 			}
-			for _, r := range s.eh.records {
-				if !r.hasOut {
-					continue
-				}
-				copy(buf[r.outOff:], s.data[r.off:r.off+r.size])
-				if !r.isCIE {
-					canon := r.cie.cie
-					elfio.Put32(buf[r.outOff+4:], uint32(r.outOff+4-canon.outOff))
-				}
-				for i := r.relLo; i < r.relHi; i++ {
-					rel := elfio.ReadRela(s.relas, i)
-					at := r.outOff + (rel.Offset - r.off)
-					rw.apply(f, s, i, rel, buf, at, addr+at)
-					if !r.isCIE && i == r.relLo && rel.Offset == r.off+8 {
-						v := rw.symAddr(f, rel)
-						r.pcBegin = v + uint64(rel.Addend)
-					}
+			copy(buf[r.outOff:], s.data[r.off:r.off+r.size])
+			if !r.isCIE {
+				canon := r.cie.cie
+				elfio.Put32(buf[r.outOff+4:], uint32(r.outOff+4-canon.outOff))
+			}
+			for i := r.relLo; i < r.relHi; i++ {
+				rel := elfio.ReadRela(s.relas, i)
+				at := r.outOff + (rel.Offset - r.off)
+				rw.apply(f, s, i, rel, buf, at, addr+at)
+				if !r.isCIE && i == r.relLo && rel.Offset == r.off+8 {
+					v := rw.symAddr(f, rel)
+					r.pcBegin = v + uint64(rel.Addend)
 				}
 			}
 		}
 	}
-	// The terminator is already zero.
 }
 
 // writeEhFrameHdr builds the binary-search table of .eh_frame_hdr.
@@ -283,7 +293,7 @@ func (l *Linker) writeEhFrameHdr(buf []byte, hdrAddr, ehAddr uint64) {
 			}
 		}
 	}
-	sort.SliceStable(ents, func(i, j int) bool { return ents[i].pc < ents[j].pc })
+	slices.SortStableFunc(ents, func(a, b ent) int { return cmp.Compare(a.pc, b.pc) })
 	buf[0] = 1    // version
 	buf[1] = 0x1b // eh_frame_ptr: pcrel | sdata4
 	buf[2] = 0x03 // fde_count: udata4

@@ -225,10 +225,14 @@ func (l *Linker) writeOutput() {
 		if o.synth == synNone || o.size == 0 {
 			continue
 		}
+		end := l.span(o.name)
 		l.writeSynthetic(o, buf[o.off:o.off+o.size], rw)
+		end()
 	}
 	if h := l.synth.ehFrameHdr; h != nil {
+		end := l.span(h.name)
 		l.writeEhFrameHdr(buf[h.off:h.off+h.size], h.addr, l.synth.ehFrame.addr)
+		end()
 	}
 	l.writeSectionHeaders(buf)
 	end()
