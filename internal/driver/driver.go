@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"runtime/pprof"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/rivet-linker/rivet/internal/arch/x86_64"
@@ -23,14 +24,19 @@ const Version = "0.1.0"
 
 // Main runs rivet with argv and returns the exit status.
 func Main(argv []string, stdout, stderr io.Writer) int {
-	// A link is one short burst of allocation: collect rarely, with a soft
-	// limit as the safety net (measured: GOGC=400 links a 8 MB static
-	// executable ~25% faster than the default 100). The environment wins.
+	// A link is one short burst of allocation that is mostly live until
+	// the end, so collecting early frees little. Measured on the llvm and
+	// clang benchmark workloads (7 runs each): GOGC=off links 10% and 17%
+	// faster than GOGC=400 (which was 25% faster than the default 100 on
+	// smaller links) for 0.2% and 2.4% more peak RSS. The memory limit is
+	// the safety net that turns the collector on for links whose heap
+	// would not fit: half the machine's memory, at least 1 GiB. The
+	// environment (GOGC, GOMEMLIMIT) wins.
 	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(400)
+		debug.SetGCPercent(-1)
 	}
 	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(8 << 30)
+		debug.SetMemoryLimit(memoryLimit())
 	}
 	start := time.Now()
 	cfg, err := options.Parse(argv[1:])
@@ -105,6 +111,15 @@ func Main(argv []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// memoryLimit is half the machine's RAM, at least 1 GiB.
+func memoryLimit() int64 {
+	var si syscall.Sysinfo_t
+	if err := syscall.Sysinfo(&si); err != nil {
+		return 8 << 30
+	}
+	return max(1<<30, int64(si.Totalram)*int64(si.Unit)/2)
 }
 
 // Commit is the git commit rivet was built from; the Makefile sets it
