@@ -83,10 +83,10 @@ if [[ " $WORKLOADS " == *" llvm "* ]]; then
   (cd "$BENCH_DIR/llvm" && "$rivet" @link.rsp -o "$out1" --threads=1 && "$rivet" @link.rsp -o "$outn")
   if cmp -s "$out1" "$outn"; then
     msg="determinism: llvm linked with --threads=1 and with the default ($(nproc) threads): identical ($(stat -c %s "$out1") bytes)"
-    echo "$msg" | tee -a "$here/results.md"
+    printf '\n%s\n' "$msg" | tee -a "$here/results.md"
     rm -f "$out1" "$outn"
   else
-    echo "determinism: llvm outputs differ: $(cmp "$out1" "$outn" | head -1)" | tee -a "$here/results.md"
+    printf '\ndeterminism: llvm outputs differ: %s\n' "$(cmp "$out1" "$outn" | head -1)" | tee -a "$here/results.md"
     exit 1
   fi
 fi
