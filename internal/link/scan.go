@@ -179,6 +179,19 @@ func (l *Linker) scanRelocations() {
 	}
 }
 
+// packDecision stores a relocation's decision in a byte for the write pass
+// (0: not decided); the write pass then skips the tables.
+func packDecision(a reloc.Action, t reloc.TLSAction) uint8 {
+	return 1 + uint8(a) + uint8(t)<<4
+}
+
+func unpackDecision(b uint8) (reloc.Action, reloc.TLSAction) {
+	return reloc.Action((b - 1) & 15), reloc.TLSAction((b - 1) >> 4)
+}
+
+// Both must fit: fails to compile when an action is added beyond 14.
+var _ = [1]struct{}{}[int(reloc.NumActions)/15+int(reloc.NumTLSActions)/16]
+
 // setFlags ORs f into s.flags; files are scanned concurrently.
 func setFlags(s *Symbol, f uint32) {
 	if atomic.LoadUint32(&s.flags)&f != f {
@@ -229,6 +242,10 @@ func (l *Linker) scanFile(f *File, fs *fileScan, st *stats) {
 				continue
 			}
 			d := l.decide(f, sec, &r, sec.data)
+			if sec.acts == nil {
+				sec.acts = make([]uint8, n)
+			}
+			sec.acts[i] = packDecision(d.act, d.tls)
 			if sec.eh != nil && (d.act == reloc.DynSym || d.act == reloc.DynRelative) {
 				// .eh_frame is rewritten record by record; compilers
 				// never need load-time relocations in it.

@@ -154,7 +154,8 @@ type Section struct {
 	name      string
 	shdr      elfio.Shdr
 	data      []byte
-	relas     []byte // SHT_RELA contents applying to this section
+	relas     []byte  // SHT_RELA contents applying to this section
+	acts      []uint8 // per relocation: the scan's decision (packDecision), 0 if none
 	out       *OutSection
 	off       uint64 // offset within out
 	alive     bool

@@ -54,16 +54,22 @@ func (rw *relocWriter) symAddr(f *File, r elfio.Rela) uint64 {
 // the relocation's offset at refers to; p is the place's address. cursor
 // is the next .rela.dyn slot of this section.
 func (rw *relocWriter) apply(f *File, sec *Section, i int, r elfio.Rela, buf []byte, at uint64, p uint64) {
-	rw.applyDyn(f, sec, r, buf, at, p, nil)
+	rw.applyDyn(f, sec, i, r, buf, at, p, nil)
 }
 
-func (rw *relocWriter) applyDyn(f *File, sec *Section, r elfio.Rela, buf []byte, at uint64, p uint64, cursor *int) reloc.TLSAction {
+func (rw *relocWriter) applyDyn(f *File, sec *Section, i int, r elfio.Rela, buf []byte, at uint64, p uint64, cursor *int) reloc.TLSAction {
 	l := rw.l
 	if int(r.Sym) >= len(f.syms) {
 		return reloc.Keep
 	}
 	s := l.sym(f.syms[r.Sym])
-	d := l.decide(f, sec, &r, sec.data)
+	var d decision
+	if i < len(sec.acts) && sec.acts[i] != 0 {
+		d = decision{info: l.arch.Info(r.Type)} // the scan's decision
+		d.act, d.tls = unpackDecision(sec.acts[i])
+	} else {
+		d = l.decide(f, sec, &r, sec.data)
+	}
 	if !d.info.Valid || d.info.Kind == reloc.None {
 		return reloc.Keep
 	}
@@ -167,7 +173,7 @@ func (rw *relocWriter) writeSection(sec *Section, out []byte) {
 		if !info.Valid {
 			continue
 		}
-		tls := rw.applyDyn(sec.file, sec, r, dst, r.Offset, base+r.Offset, &cursor)
+		tls := rw.applyDyn(sec.file, sec, i, r, dst, r.Offset, base+r.Offset, &cursor)
 		if info.Kind.IsTLS() && tls != reloc.Keep && sec.isAlloc() && l.arch.TLSRelaxConsumesNext(info.Kind) {
 			i++
 		}
