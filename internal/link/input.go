@@ -337,6 +337,15 @@ func (l *Linker) prefetch() {
 			pf.jobs = append(pf.jobs, prefetchJob{name: name, data: data})
 		}
 	}
+	// Map the inputs in order, parse the archives' member tables in
+	// parallel, then list the objects in command-line order.
+	type input struct {
+		path string
+		data []byte
+		ar   *archive
+	}
+	var ins []input
+	seen := map[string]bool{}
 	for _, in := range l.cfg.Inputs {
 		var path string
 		switch in.Kind {
@@ -352,26 +361,34 @@ func (l *Linker) prefetch() {
 			continue
 		}
 		data, err := l.mapCached(path)
-		if err != nil {
+		if err != nil || seen[path] {
 			continue
 		}
 		switch classify(data) {
-		case ftObject:
-			add(path, data)
-		case ftArchive:
-			if _, seen := l.prefetchedArchives[path]; seen {
-				continue
+		case ftObject, ftArchive:
+			seen[path] = true
+			ins = append(ins, input{path: path, data: data})
+		}
+	}
+	l.parallelFor("parse archives", len(ins), func(_, i int) {
+		if classify(ins[i].data) == ftArchive {
+			if ar, err := parseArchive(ins[i].path, ins[i].data, false); err == nil {
+				ins[i].ar = ar
 			}
-			ar, err := parseArchive(path, data, false)
-			if err != nil {
-				continue
+		}
+	})
+	for _, in := range ins {
+		if in.ar == nil {
+			if classify(in.data) == ftObject {
+				add(in.path, in.data)
 			}
-			l.prefetchedArchives[path] = ar
-			nsyms += len(ar.syms)
-			for _, m := range ar.members {
-				if classify(m.data) == ftObject {
-					add(ar.path+"("+m.name+")", m.data)
-				}
+			continue
+		}
+		l.prefetchedArchives[in.path] = in.ar
+		nsyms += len(in.ar.syms)
+		for _, m := range in.ar.members {
+			if classify(m.data) == ftObject {
+				add(in.ar.path+"("+m.name+")", m.data)
 			}
 		}
 	}
