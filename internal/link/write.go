@@ -202,18 +202,17 @@ func (l *Linker) writeOutput() {
 
 	// Input sections, in parallel.
 	end = l.span("input sections")
-	type job struct {
-		sec *Section
-		out []byte
-	}
-	var jobs []job
+	var jobs []*Section
+	n := 0
 	for _, o := range l.outSecs {
-		if o.synth != synNone || o.shdr.Type == shtNobits {
-			continue
+		if o.synth == synNone && o.shdr.Type != shtNobits {
+			n += len(o.members)
 		}
-		ob := buf[o.off : o.off+o.size]
-		for _, m := range o.members {
-			jobs = append(jobs, job{m, ob})
+	}
+	jobs = make([]*Section, 0, n)
+	for _, o := range l.outSecs {
+		if o.synth == synNone && o.shdr.Type != shtNobits {
+			jobs = append(jobs, o.members...)
 		}
 	}
 	workers := make([]*relocWriter, l.threads())
@@ -221,7 +220,8 @@ func (l *Linker) writeOutput() {
 		workers[w] = rw.fork()
 	}
 	l.parallelFor("write sections", len(jobs), func(w, i int) {
-		workers[w].writeSectionSafe(jobs[i].sec, jobs[i].out)
+		o := jobs[i].out
+		workers[w].writeSectionSafe(jobs[i], buf[o.off:o.off+o.size])
 	})
 	end()
 
