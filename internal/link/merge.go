@@ -2,6 +2,7 @@ package link
 
 import (
 	"bytes"
+	"hash/maphash"
 	"sort"
 	"unsafe"
 )
@@ -25,11 +26,10 @@ type mergeKey struct {
 
 func (l *Linker) mergeStrings() {
 	type group struct {
-		sec   *Section
-		index map[string]uint64
-		data  []byte
+		sec  *Section
+		size uint64
+		data []byte
 	}
-	// Split every mergeable section into pieces, in parallel.
 	var secs []*Section
 	for _, f := range l.objects {
 		for _, s := range f.sections {
@@ -45,67 +45,114 @@ func (l *Linker) mergeStrings() {
 			secs = append(secs, s)
 		}
 	}
-	l.parallelFor("split merge sections", len(secs), func(_, i int) {
-		secs[i].merge = &mergeSection{pieceOff: splitPieces(secs[i])}
-	})
-	// Then give each distinct piece its place, in input order. Map keys
-	// point into the mapped inputs (they outlive the link), so inserting
-	// copies nothing.
+	// The output section (group) of each mergeable section, in input order.
 	groups := map[mergeKey]*group{}
 	var order []mergeKey
-	for _, s := range secs {
-		es := s.shdr.Entsize
-		k := mergeKey{outputName(s.name, s.shdr.Flags), s.shdr.Flags, es}
+	secGroup := make([]*group, len(secs))
+	for i, s := range secs {
+		k := mergeKey{outputName(s.name, s.shdr.Flags), s.shdr.Flags, s.shdr.Entsize}
 		g := groups[k]
 		if g == nil {
-			g = &group{index: map[string]uint64{}}
+			g = &group{}
 			g.sec = &Section{file: l.internalFile(), name: k.name, alive: true, shdr: s.shdr}
 			g.sec.shdr.Addralign = 1
 			groups[k] = g
 			order = append(order, k)
 		}
-		if s.shdr.Addralign > g.sec.shdr.Addralign {
-			g.sec.shdr.Addralign = s.shdr.Addralign
+		g.sec.shdr.Addralign = max(g.sec.shdr.Addralign, s.shdr.Addralign)
+		secGroup[i] = g
+		s.merge = &mergeSection{merged: g.sec}
+	}
+	// Split into pieces and hash them, in parallel.
+	hashes := make([][]uint64, len(secs))
+	l.parallelFor("split merge sections", len(secs), func(_, i int) {
+		s := secs[i]
+		s.merge.pieceOff = splitPieces(s)
+		hashes[i] = make([]uint64, len(s.merge.pieceOff))
+		for j := range s.merge.pieceOff {
+			hashes[i][j] = maphash.Bytes(pieceSeed, piece(s, j))
 		}
-		ms := s.merge
-		ms.merged = g.sec
-		ms.outOff = make([]uint64, len(ms.pieceOff))
-		for i, off := range ms.pieceOff {
-			end := uint64(len(s.data))
-			if i+1 < len(ms.pieceOff) {
-				end = ms.pieceOff[i+1]
-			}
-			key := unsafe.String(&s.data[off], end-off)
-			o, ok := g.index[key]
-			if !ok {
-				// Keep each piece aligned as the section was.
-				for uint64(len(g.data))%s.shdr.Addralign != 0 {
-					g.data = append(g.data, 0)
+	})
+	base := make([]int, len(secs)+1) // global index of each section's first piece
+	for i, s := range secs {
+		base[i+1] = base[i] + len(s.merge.pieceOff)
+	}
+	// canon[p] is the global index of the first piece, in input order, with
+	// p's group and contents. Pieces are sharded by hash and each shard
+	// walks the pieces in input order, so the answer does not depend on
+	// the number of shards or threads. Keys point into the mapped inputs.
+	canon := make([]uint32, base[len(secs)])
+	nshards := 4 * l.threads()
+	if l.threads() == 1 {
+		nshards = 1
+	}
+	type pieceKey struct {
+		g *group
+		s string
+	}
+	l.parallelFor("dedupe merge pieces", nshards, func(_, shard int) {
+		first := map[pieceKey]uint32{}
+		for i, s := range secs {
+			for j, h := range hashes[i] {
+				if h%uint64(nshards) != uint64(shard) {
+					continue
 				}
-				o = uint64(len(g.data))
-				g.data = append(g.data, key...)
-				g.index[key] = o
+				p := uint32(base[i] + j)
+				k := pieceKey{secGroup[i], unsafe.String(unsafe.SliceData(piece(s, j)), len(piece(s, j)))}
+				if c, ok := first[k]; ok {
+					canon[p] = c
+				} else {
+					first[k] = p
+					canon[p] = p
+				}
 			}
-			ms.outOff[i] = o
+		}
+	})
+	// Place the distinct pieces in input order, each aligned as its
+	// section was; then every piece learns its output offset, and the
+	// distinct ones are copied, in parallel.
+	offsets := make([]uint64, len(canon))
+	for i, s := range secs {
+		g := secGroup[i]
+		for j := range s.merge.pieceOff {
+			if p := base[i] + j; canon[p] == uint32(p) {
+				g.size = alignUp(g.size, s.shdr.Addralign)
+				offsets[p] = g.size
+				g.size += uint64(len(piece(s, j)))
+			}
 		}
 	}
+	for _, k := range order {
+		g := groups[k]
+		g.data = make([]byte, g.size)
+	}
+	l.parallelFor("place merge pieces", len(secs), func(_, i int) {
+		s, g := secs[i], secGroup[i]
+		ms := s.merge
+		ms.outOff = make([]uint64, len(ms.pieceOff))
+		for j := range ms.pieceOff {
+			p := base[i] + j
+			ms.outOff[j] = offsets[canon[p]]
+			if canon[p] == uint32(p) {
+				copy(g.data[offsets[p]:], piece(s, j))
+			}
+		}
+	})
 	// The output names its linker in .comment, as lld and mold do, so that
 	// `readelf -p .comment` tells which linker made a file.
 	if id := l.cfg.Ident; id != "" {
 		k := mergeKey{".comment", shfMerge | shfStrings, 1}
 		g := groups[k]
 		if g == nil {
-			g = &group{index: map[string]uint64{}}
+			g = &group{}
 			g.sec = &Section{file: l.internalFile(), name: k.name, alive: true}
 			g.sec.shdr.Type = shtProgbits
 			g.sec.shdr.Flags, g.sec.shdr.Entsize, g.sec.shdr.Addralign = k.flags, 1, 1
 			groups[k] = g
 			order = append(order, k)
 		}
-		piece := id + "\x00"
-		if _, ok := g.index[piece]; !ok {
-			g.index[piece] = uint64(len(g.data))
-			g.data = append(g.data, piece...)
+		if p := []byte(id + "\x00"); !hasPiece(g.data, p) {
+			g.data = append(g.data, p...)
 		}
 	}
 	for _, k := range order {
@@ -114,6 +161,35 @@ func (l *Linker) mergeStrings() {
 		g.sec.shdr.Size = uint64(len(g.data))
 		l.internal.sections = append(l.internal.sections, g.sec)
 	}
+}
+
+// piece returns piece j of merge section s.
+func piece(s *Section, j int) []byte {
+	offs := s.merge.pieceOff
+	end := uint64(len(s.data))
+	if j+1 < len(offs) {
+		end = offs[j+1]
+	}
+	return s.data[offs[j]:end]
+}
+
+// pieceSeed seeds the hashes that shard merge pieces (never in the output).
+var pieceSeed = maphash.MakeSeed()
+
+// hasPiece reports whether the NUL-terminated string p is a whole piece of
+// the merged strings data.
+func hasPiece(data, p []byte) bool {
+	for o := 0; o+len(p) <= len(data); {
+		i := bytes.Index(data[o:], p)
+		if i < 0 {
+			return false
+		}
+		if o+i == 0 || data[o+i-1] == 0 {
+			return true
+		}
+		o += i + 1
+	}
+	return false
 }
 
 // splitPieces returns the start of each piece of a mergeable section:
