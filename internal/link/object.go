@@ -4,6 +4,7 @@ import (
 	"debug/elf"
 	"fmt"
 	"strings"
+	"unsafe"
 
 	"github.com/rivet-linker/rivet/internal/elfio"
 )
@@ -112,8 +113,9 @@ func parseObject(name string, data []byte, stripDebug bool) *objParse {
 	}
 
 	// GCC's slim LTO objects carry only GIMPLE: there is no code to link.
+	const slim = "__gnu_lto_slim\x00" // compared in place: no strlen of every name
 	for i := f.firstGlobal; i < len(f.symtab)/elfio.SymSize; i++ {
-		if elfio.CString(f.strtab, elfio.ReadSym(f.symtab, i).Name) == "__gnu_lto_slim" {
+		if o := uint64(elfio.ReadSym(f.symtab, i).Name); o < uint64(len(f.strtab)) && strings.HasPrefix(unsafe.String(&f.strtab[o], len(f.strtab)-int(o)), slim) {
 			return p.fail("%s: GCC LTO object (compiled with -flto) is not supported yet; link without -flto or with -ffat-lto-objects", name)
 		}
 	}
