@@ -364,7 +364,7 @@ func (l *Linker) intern(name string) SymID {
 	}
 	id := l.newLocal(name)
 	l.symMap[name] = id
-	l.globals = nil // globalIDs' cached list is out of date
+	l.globals = append(l.globals, id) // ids only grow: the list stays sorted
 	return id
 }
 

@@ -4,7 +4,6 @@ import (
 	"debug/elf"
 	"fmt"
 	"os"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -108,18 +107,9 @@ func defLoc(sec *Section, f *File, val uint64) string {
 	return "<command line>"
 }
 
-// globalIDs returns the ids of interned symbols in a deterministic order.
+// globalIDs returns the ids of interned symbols in creation (= id) order.
 func (l *Linker) globalIDs() []SymID {
-	if l.globals != nil {
-		return l.globals
-	}
-	ids := make([]SymID, 0, len(l.symMap))
-	for _, id := range l.symMap {
-		ids = append(ids, id)
-	}
-	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
-	l.globals = ids
-	return ids
+	return l.globals
 }
 
 // internalFile owns sections the linker creates as if they were input
