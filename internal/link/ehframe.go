@@ -293,7 +293,11 @@ func (l *Linker) writeEhFrameHdr(buf []byte, hdrAddr, ehAddr uint64) {
 			}
 		}
 	}
-	slices.SortStableFunc(ents, func(a, b ent) int { return cmp.Compare(a.pc, b.pc) })
+	// FDEs come in input order, which is usually address order already.
+	byPC := func(a, b ent) int { return cmp.Compare(a.pc, b.pc) }
+	if !slices.IsSortedFunc(ents, byPC) {
+		slices.SortStableFunc(ents, byPC)
+	}
 	buf[0] = 1    // version
 	buf[1] = 0x1b // eh_frame_ptr: pcrel | sdata4
 	buf[2] = 0x03 // fde_count: udata4
