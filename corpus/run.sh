@@ -42,6 +42,9 @@ if [ ${#projects[@]} -eq 0 ]; then
 fi
 bash "$here/setup.sh"
 RIVET=${RIVET:-$repo/out/bin/rivet}
+# gcc -B and clang --ld-path use the ld next to $RIVET (BIN/../libexec/rivet/ld),
+# so RIVET=/somewhere/bin/rivet pins the binary while out/ is rebuilt.
+RIVET_LIBEXEC="$(cd "$(dirname "$RIVET")/.." && pwd)/libexec/rivet"
 [ -x "$RIVET" ] || { echo "corpus: $RIVET missing: run make build" >&2; exit 1; }
 mkdir -p "$CORPUS_DIR/src" "$CORPUS_DIR/logs" "$CORPUS_DIR/build"
 JOBS=${JOBS:-$(nproc)}
@@ -62,7 +65,7 @@ export CORPUS_DIR
 select_linker() { # select_linker LINKER -> sets CC CXX LDSELECT
   if [ "$CCKIND" = clang ]; then CC=clang-19; CXX=clang++-19; else CC=gcc; CXX=g++; fi
   case "$1" in
-    rivet) if [ "$CCKIND" = clang ]; then LDSELECT="--ld-path=$repo/out/libexec/rivet/ld"; else LDSELECT="-B$repo/out/libexec/rivet/"; fi ;;
+    rivet) if [ "$CCKIND" = clang ]; then LDSELECT="--ld-path=$RIVET_LIBEXEC/ld"; else LDSELECT="-B$RIVET_LIBEXEC/"; fi ;;
     bfd) LDSELECT="-fuse-ld=bfd" ;;
   esac
   export CC CXX LDSELECT LINKER=$1
