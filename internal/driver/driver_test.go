@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -36,5 +37,20 @@ func TestUnknownOptionExits1(t *testing.T) {
 	}
 	if !strings.Contains(errb.String(), "--frobnicate") {
 		t.Errorf("stderr %q does not name the option", errb.String())
+	}
+}
+
+func TestMemoryLimitIsHalfOfWhatTheProcessMayUse(t *testing.T) {
+	var si syscall.Sysinfo_t
+	if err := syscall.Sysinfo(&si); err != nil {
+		t.Fatal(err)
+	}
+	ram := int64(si.Totalram) * int64(si.Unit)
+	lim := memoryLimit()
+	if lim < 256<<20 || lim > max(ram/2, 256<<20) {
+		t.Errorf("memoryLimit() = %d, want between 256 MiB and half the RAM (%d)", lim, ram/2)
+	}
+	if cg := cgroupMemoryLimit(); cg > 0 && lim > max(cg/2, 256<<20) {
+		t.Errorf("memoryLimit() = %d exceeds half the cgroup limit %d", lim, cg)
 	}
 }

@@ -499,7 +499,7 @@ func (l *Linker) buildSymtab() {
 	}
 	for _, ids := range locals {
 		for _, id := range ids {
-			add(id, l.sym(id).Name)
+			add(id, l.strtabName(l.sym(id)))
 		}
 	}
 	// Hidden and linker-internal globals become locals, as ld does.
@@ -508,7 +508,7 @@ func (l *Linker) buildSymtab() {
 		if !l.inSymtab(s) || !l.symtabLocal(s) {
 			continue
 		}
-		add(id, s.Name)
+		add(id, l.strtabName(s))
 	}
 	sy.symtabLocal = len(sy.symtabSyms) + 1
 	for _, id := range l.globalIDs() {
@@ -516,7 +516,7 @@ func (l *Linker) buildSymtab() {
 		if !l.inSymtab(s) || l.symtabLocal(s) {
 			continue
 		}
-		add(id, l.symtabName(s))
+		add(id, l.strtabName(s))
 	}
 	sy.strtabSize = uint64(off)
 }
@@ -538,6 +538,15 @@ func (l *Linker) fileSymtabLocals(f *File) []SymID {
 		ids = append(ids, f.syms[i])
 	}
 	return ids
+}
+
+// strtabName is the name .strtab holds for s: buildSymtab sizes .strtab
+// with it and writeStrtab writes it, so the two always agree.
+func (l *Linker) strtabName(s *Symbol) string {
+	if s.isLocal {
+		return s.Name
+	}
+	return l.symtabName(s)
 }
 
 func (l *Linker) symtabName(s *Symbol) string {

@@ -118,6 +118,7 @@ func FuzzObject(f *testing.F) {
 			l := fuzzLinker(t, mode)
 			l.addCommandLineUndefs()
 			l.addObject("fuzz.o", data, nil)
+			l.initLocals() // as loadInputs does after loading
 			runAnalysisPasses(l)
 		})
 	})
@@ -135,6 +136,7 @@ func FuzzArchive(f *testing.F) {
 			l := fuzzLinker(t, mode)
 			l.addCommandLineUndefs()
 			l.addArchive(ar, true)
+			l.initLocals()
 			runAnalysisPasses(l)
 
 			// Lazy loading: members are extracted through the archive
@@ -149,6 +151,7 @@ func FuzzArchive(f *testing.F) {
 				l.addUndefined(l.intern(s.name), false, false)
 			}
 			l.addArchive(ar, false)
+			l.initLocals()
 			runAnalysisPasses(l)
 		})
 	})

@@ -71,6 +71,8 @@ func (l *Linker) addObject(name string, data []byte, from *archive) {
 	p := l.takePrefetched(data)
 	if p == nil {
 		p = parseObject(name, data, l.cfg.StripDebug)
+	} else if p.f != nil {
+		p.f.name = name // the same bytes may be reached under another name
 	}
 	l.installObject(p)
 }
@@ -235,11 +237,11 @@ func parseObject(name string, data []byte, stripDebug bool) *objParse {
 // copies are discarded before their symbols count) and its symbols
 // resolved.
 func (l *Linker) installObject(p *objParse) {
+	l.errs = append(l.errs, p.errs...) // found before any fatal error
 	if p.err != "" {
 		l.errs = append(l.errs, p.err)
 		return
 	}
-	l.errs = append(l.errs, p.errs...)
 	f := p.f
 	f.priority = len(l.files)
 	for _, w := range p.warnings {

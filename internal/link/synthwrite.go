@@ -168,10 +168,7 @@ func (l *Linker) writeStrtab(b []byte) {
 	l.parallelFor("write .strtab", (len(syms)+symtabChunk-1)/symtabChunk, func(_, c int) {
 		for _, e := range syms[c*symtabChunk : min(len(syms), (c+1)*symtabChunk)] {
 			s := l.sym(e.id)
-			name := s.Name
-			if !s.isLocal {
-				name = l.symtabName(s)
-			}
+			name := l.strtabName(s)
 			b[e.name+uint32(copy(b[e.name:], name))] = 0
 		}
 	})

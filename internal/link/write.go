@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash"
+	"slices"
 	"sync"
 
 	"github.com/rivet-linker/rivet/internal/elfio"
@@ -247,6 +248,8 @@ func (l *Linker) writeOutput() {
 		l.writeBuildID(buf)
 		end()
 	}
+	// Workers report in whatever order they run: sort for stable messages.
+	slices.Sort(rw.errs.msgs)
 	l.errs = append(rw.errs.msgs, l.errs...)
 	l.outFile = nil
 	if len(l.errs) > 0 {

@@ -51,7 +51,10 @@ func Create(path string, size uint64) (*File, error) {
 		// mapping cheaper (measured: the final rename of a 129 MB output
 		// went from ~60 to ~37 ms). Where unsupported, the sparse file
 		// works as well.
-		syscall.Fallocate(int(tmp.Fd()), 0, 0, int64(size))
+		if err := syscall.Fallocate(int(tmp.Fd()), 0, 0, int64(size)); err == syscall.ENOSPC || err == syscall.EDQUOT {
+			f.Abort()
+			return nil, fmt.Errorf("cannot create output file %s (%d bytes): %v", path, size, err)
+		}
 		buf, err := syscall.Mmap(int(tmp.Fd()), 0, int(size), syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED)
 		if err != nil {
 			f.Abort()
