@@ -257,7 +257,9 @@ func buildIDLen(style string) int {
 	switch style {
 	case "md5", "uuid":
 		return 16
-	case "sha1", "fast", "tree":
+	case "fast":
+		return 8
+	case "sha1", "tree":
 		return 20
 	}
 	if len(style) > 2 && style[:2] == "0x" {

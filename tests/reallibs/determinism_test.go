@@ -53,6 +53,19 @@ func TestDeterministicAtAnyThreadCount(t *testing.T) {
 			if bytes.Equal(buildID(t, other), id) {
 				t.Errorf("outputs with different contents have the same build-id %x", id)
 			}
+			// The other hashed styles: their length, and the same id at
+			// one thread and at the default.
+			for _, st := range []struct {
+				style string
+				size  int
+			}{{"md5", 16}, {"fast", 8}} {
+				a := link(m.name+"."+st.style+".t1", append([]string{"-Wl,--build-id=" + st.style, "-Wl,--threads=1"}, m.flags...)...)
+				b := link(m.name+"."+st.style, append([]string{"-Wl,--build-id=" + st.style}, m.flags...)...)
+				ida, idb := buildID(t, a), buildID(t, b)
+				if len(ida) != st.size || bytes.Equal(ida, make([]byte, st.size)) || !bytes.Equal(ida, idb) {
+					t.Errorf("--build-id=%s: ids %x (--threads=1) and %x (default), want %d equal non-zero bytes", st.style, ida, idb, st.size)
+				}
+			}
 		})
 	}
 }
