@@ -89,7 +89,7 @@ func (l *Linker) parseEhSection(f *File, s *Section, errs *diags) {
 			return
 		}
 	}
-	byOff := map[uint64]*ehRecord{}
+	var cies []*ehRecord // a section has one or two: a slice beats a map
 	ri := 0
 	for off := uint64(0); off < uint64(len(d)); {
 		if uint64(len(d))-off < 4 {
@@ -121,10 +121,16 @@ func (l *Linker) parseEhSection(f *File, s *Section, errs *diags) {
 		rec.relHi = ri
 		if rec.isCIE {
 			rec.cie = rec
-			byOff[off] = rec
+			cies = append(cies, rec)
 		} else {
 			cieOff := off + 4 - uint64(id)
-			cie, ok := byOff[cieOff]
+			var cie *ehRecord
+			for _, c := range cies {
+				if c.off == cieOff {
+					cie = c
+				}
+			}
+			ok := cie != nil
 			if !ok || uint64(id) > off+4 {
 				errs.errorf("%s: FDE points to no CIE", secLoc(s, off))
 				return

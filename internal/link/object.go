@@ -123,6 +123,13 @@ func parseObject(name string, data []byte, stripDebug bool) *objParse {
 	}
 
 	// COMDAT groups: installObject decides which copy is kept.
+	ngroups := 0
+	for i := range ef.Sections {
+		if ef.Sections[i].Type == shtGroup {
+			ngroups++
+		}
+	}
+	p.groups = make([]comdatGroup, 0, ngroups)
 	for i := range ef.Sections {
 		sh := &ef.Sections[i]
 		if sh.Type != shtGroup {
