@@ -5,6 +5,7 @@
 package elfio
 
 import (
+	"bytes"
 	"debug/elf"
 	"encoding/binary"
 	"fmt"
@@ -183,10 +184,8 @@ func CString(tab []byte, off uint32) string {
 		return ""
 	}
 	b := tab[off:]
-	for i, c := range b {
-		if c == 0 {
-			return unsafeString(b[:i])
-		}
+	if i := bytes.IndexByte(b, 0); i >= 0 { // SIMD: C++ names are long
+		return unsafeString(b[:i])
 	}
 	return unsafeString(b)
 }
