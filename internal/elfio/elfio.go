@@ -80,13 +80,38 @@ type Rela struct {
 	Addend int64
 }
 
-// File is a parsed view of one ELF64 little-endian file.
+// File is a parsed view of one ELF64 little-endian file. Section headers
+// are decoded on demand (Shdr) from the mapped table, which Parse has
+// checked: an object's full header table is not copied into memory.
 type File struct {
 	Data     []byte
 	Hdr      Header
-	Sections []Shdr
+	shdrs    []byte // the section header table, NumSections entries
 	shstrtab []byte
 }
+
+// NumSections is the number of section headers.
+func (f *File) NumSections() int { return len(f.shdrs) / ShdrSize }
+
+// Shdr decodes section header i.
+func (f *File) Shdr(i int) Shdr {
+	b := f.shdrs[i*ShdrSize : (i+1)*ShdrSize]
+	return Shdr{
+		Name:      le.Uint32(b[0:]),
+		Type:      le.Uint32(b[4:]),
+		Flags:     le.Uint64(b[8:]),
+		Addr:      le.Uint64(b[16:]),
+		Offset:    le.Uint64(b[24:]),
+		Size:      le.Uint64(b[32:]),
+		Link:      le.Uint32(b[40:]),
+		Info:      le.Uint32(b[44:]),
+		Addralign: le.Uint64(b[48:]),
+		Entsize:   le.Uint64(b[56:]),
+	}
+}
+
+// ShType is section i's type, without decoding the whole header.
+func (f *File) ShType(i int) uint32 { return le.Uint32(f.shdrs[i*ShdrSize+4:]) }
 
 // Parse reads the ELF header and section headers. It checks that every
 // section's contents lie within data (SHT_NOBITS excepted).
@@ -135,20 +160,9 @@ func Parse(data []byte) (*File, error) {
 	if uint64(h.Shnum) > (uint64(len(data))-h.Shoff)/ShdrSize {
 		return nil, fmt.Errorf("section header table (%d entries at 0x%x) extends past the end of the file (size 0x%x)", h.Shnum, h.Shoff, len(data))
 	}
-	f.Sections = make([]Shdr, h.Shnum)
-	for i := range f.Sections {
-		b := data[h.Shoff+uint64(i)*ShdrSize:]
-		s := &f.Sections[i]
-		s.Name = le.Uint32(b[0:])
-		s.Type = le.Uint32(b[4:])
-		s.Flags = le.Uint64(b[8:])
-		s.Addr = le.Uint64(b[16:])
-		s.Offset = le.Uint64(b[24:])
-		s.Size = le.Uint64(b[32:])
-		s.Link = le.Uint32(b[40:])
-		s.Info = le.Uint32(b[44:])
-		s.Addralign = le.Uint64(b[48:])
-		s.Entsize = le.Uint64(b[56:])
+	f.shdrs = data[h.Shoff : h.Shoff+uint64(h.Shnum)*ShdrSize]
+	for i := range int(h.Shnum) {
+		s := f.Shdr(i)
 		if s.Type != uint32(elf.SHT_NOBITS) && s.Type != uint32(elf.SHT_NULL) {
 			if s.Offset > uint64(len(data)) || s.Size > uint64(len(data))-s.Offset {
 				return nil, fmt.Errorf("section header %d points past the end of the file (offset 0x%x, size 0x%x, file size 0x%x)", i, s.Offset, s.Size, len(data))
@@ -166,7 +180,7 @@ func Parse(data []byte) (*File, error) {
 
 // SectionData returns the contents of section i (nil for SHT_NOBITS).
 func (f *File) SectionData(i int) []byte {
-	s := &f.Sections[i]
+	s := f.Shdr(i)
 	if s.Type == uint32(elf.SHT_NOBITS) || s.Type == uint32(elf.SHT_NULL) {
 		return nil
 	}
@@ -175,7 +189,7 @@ func (f *File) SectionData(i int) []byte {
 
 // SectionName returns the name of section i.
 func (f *File) SectionName(i int) string {
-	return CString(f.shstrtab, f.Sections[i].Name)
+	return CString(f.shstrtab, le.Uint32(f.shdrs[i*ShdrSize:]))
 }
 
 // CString returns the NUL-terminated string at off in tab ("" if off is out of range).

@@ -141,7 +141,8 @@ func copyReadOnly(f *File, val uint64) bool {
 	if f.elf == nil {
 		return false
 	}
-	for _, sh := range f.elf.Sections {
+	for i := range f.elf.NumSections() {
+		sh := f.elf.Shdr(i)
 		if sh.Flags&shfAlloc != 0 && sh.Addr <= val && val < sh.Addr+sh.Size && sh.Type != shtNobits {
 			return sh.Flags&shfWrite == 0
 		}
@@ -154,7 +155,8 @@ func copyReadOnly(f *File, val uint64) bool {
 func copyAlign(f *File, val uint64) uint64 {
 	aln := uint64(1)
 	if f.elf != nil {
-		for _, sh := range f.elf.Sections {
+		for i := range f.elf.NumSections() {
+			sh := f.elf.Shdr(i)
 			if sh.Flags&shfAlloc != 0 && sh.Addr <= val && val < sh.Addr+sh.Size {
 				aln = max(sh.Addralign, 1)
 				break

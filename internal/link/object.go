@@ -87,19 +87,19 @@ func parseObject(name string, data []byte, stripDebug bool) *objParse {
 	}
 	f := &File{name: name, data: data, elf: ef}
 	p.f = f
-	n := len(ef.Sections)
+	n := ef.NumSections()
 	f.sections = make([]*Section, n)
 
 	// The symbol table.
 	symtabIdx := -1
-	for i := range ef.Sections {
-		if ef.Sections[i].Type == shtSymtab {
+	for i := range n {
+		if ef.ShType(i) == shtSymtab {
 			symtabIdx = i
 			break
 		}
 	}
 	if symtabIdx >= 0 {
-		sh := &ef.Sections[symtabIdx]
+		sh := ef.Shdr(symtabIdx)
 		if sh.Link >= uint32(n) {
 			return p.fail("%s: symbol table's string table index %d is out of range", name, sh.Link)
 		}
@@ -124,14 +124,17 @@ func parseObject(name string, data []byte, stripDebug bool) *objParse {
 
 	// COMDAT groups: installObject decides which copy is kept.
 	ngroups := 0
-	for i := range ef.Sections {
-		if ef.Sections[i].Type == shtGroup {
+	for i := range n {
+		if ef.ShType(i) == shtGroup {
 			ngroups++
 		}
 	}
 	p.groups = make([]comdatGroup, 0, ngroups)
-	for i := range ef.Sections {
-		sh := &ef.Sections[i]
+	for i := range n {
+		if ef.ShType(i) != shtGroup {
+			continue
+		}
+		sh := ef.Shdr(i)
 		if sh.Type != shtGroup {
 			continue
 		}
@@ -158,7 +161,7 @@ func parseObject(name string, data []byte, stripDebug bool) *objParse {
 
 	// Sections.
 	for i := 1; i < n; i++ {
-		sh := ef.Sections[i]
+		sh := ef.Shdr(i)
 		secName := ef.SectionName(i)
 		switch sh.Type {
 		case shtSymtab, shtStrtab, shtRela, shtGroup, shtSymtabShndx, shtLLVMAddrsig, shtRel:
@@ -206,7 +209,10 @@ func parseObject(name string, data []byte, stripDebug bool) *objParse {
 	}
 	// Relocation sections attach to their targets.
 	for i := 1; i < n; i++ {
-		sh := &ef.Sections[i]
+		if ef.ShType(i) != shtRela {
+			continue
+		}
+		sh := ef.Shdr(i)
 		if sh.Type != shtRela {
 			continue
 		}
@@ -225,7 +231,7 @@ func parseObject(name string, data []byte, stripDebug bool) *objParse {
 			}
 			t.relas = ef.SectionData(i)
 		} else {
-			switch ef.Sections[sh.Info].Type {
+			switch ef.ShType(int(sh.Info)) {
 			case shtSymtab, shtStrtab, shtRela, shtGroup, shtRel:
 				p.errorf("%s: section %s: relocations apply to %s, which cannot be relocated", name, ef.SectionName(i), ef.SectionName(int(sh.Info)))
 			}
@@ -287,7 +293,7 @@ func (l *Linker) installObject(p *objParse) {
 func (l *Linker) addObjectSymbols(f *File) {
 	nsyms := len(f.symtab) / elfio.SymSize
 	f.syms = make([]SymID, nsyms)
-	nsec := len(f.elf.Sections)
+	nsec := f.elf.NumSections()
 	if f.firstGlobal > 0 {
 		base := l.syms.reserve(f.firstGlobal)
 		for i := range f.firstGlobal {
@@ -326,7 +332,7 @@ func (l *Linker) initLocals() {
 			continue
 		}
 		for j := range f.firstGlobal {
-			if es := elfio.ReadSym(f.symtab, j); es.Shndx >= uint16(len(f.elf.Sections)) && es.Shndx != shnAbs && es.Shndx != shnCommon {
+			if es := elfio.ReadSym(f.symtab, j); es.Shndx >= uint16(f.elf.NumSections()) && es.Shndx != shnAbs && es.Shndx != shnCommon {
 				l.badShndx(f, elfio.CString(f.strtab, es.Name), es.Shndx)
 			}
 		}
@@ -334,7 +340,7 @@ func (l *Linker) initLocals() {
 }
 
 func (l *Linker) initFileLocals(f *File) (bad bool) {
-	nsec := len(f.elf.Sections)
+	nsec := f.elf.NumSections()
 	for i := range f.firstGlobal {
 		es := elfio.ReadSym(f.symtab, i)
 		s := l.sym(f.syms[i])

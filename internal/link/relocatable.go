@@ -100,7 +100,8 @@ func (l *Linker) relAssign(rs *relState) {
 	inGroup := map[*Section]*relGroup{}
 	// Kept COMDAT groups (the first definition of each signature).
 	for _, f := range l.objects {
-		for i, sh := range f.elf.Sections {
+		for i := range f.elf.NumSections() {
+			sh := f.elf.Shdr(i)
 			if sh.Type != shtGroup || int(sh.Info) >= len(f.syms) {
 				continue
 			}

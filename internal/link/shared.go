@@ -19,11 +19,11 @@ func (l *Linker) addShared(name string, data []byte, asNeeded bool) {
 	f := &File{name: name, data: data, elf: ef, shared: true, asNeeded: asNeeded, priority: len(l.files)}
 	f.needed = !asNeeded
 	var dynsym, dynstr, versym []byte
-	for i := range ef.Sections {
-		sh := &ef.Sections[i]
+	for i := range ef.NumSections() {
+		sh := ef.Shdr(i)
 		switch sh.Type {
 		case shtDynsym:
-			if sh.Link >= uint32(len(ef.Sections)) {
+			if sh.Link >= uint32(ef.NumSections()) {
 				l.errorf("%s: .dynsym's string table index %d is out of range", name, sh.Link)
 				return
 			}
@@ -32,13 +32,13 @@ func (l *Linker) addShared(name string, data []byte, asNeeded bool) {
 		case shtGNUVersym:
 			versym = ef.SectionData(i)
 		case shtGNUVerdef:
-			f.verNames = parseVerdef(ef.SectionData(i), ef, sh)
+			f.verNames = parseVerdef(ef.SectionData(i), ef, &sh)
 		case shtDynamic:
 			d := ef.SectionData(i)
 			strIdx := sh.Link
 			for j := 0; j+16 <= len(d); j += 16 {
 				tag := elfio.U64(d[j:])
-				if tag == uint64(elf.DT_SONAME) && strIdx < uint32(len(ef.Sections)) {
+				if tag == uint64(elf.DT_SONAME) && strIdx < uint32(ef.NumSections()) {
 					f.soname = elfio.CString(ef.SectionData(int(strIdx)), uint32(elfio.U64(d[j+8:])))
 				}
 				if tag == 0 {
@@ -110,7 +110,7 @@ func (l *Linker) addShared(name string, data []byte, asNeeded bool) {
 // parseVerdef returns version names by version index.
 func parseVerdef(d []byte, ef *elfio.File, sh *elfio.Shdr) []string {
 	var names []string
-	if sh.Link >= uint32(len(ef.Sections)) {
+	if sh.Link >= uint32(ef.NumSections()) {
 		return nil
 	}
 	str := ef.SectionData(int(sh.Link))
