@@ -536,12 +536,12 @@ func (l *Linker) addLazy(name string, ar *archive, idx int) {
 	switch s.state {
 	case stUndef:
 		if s.strongRef || s.refByShared {
-			s.lazyAr, s.lazyIdx = ar, idx
+			s.lazyAr, s.lazyIdx = ar, int32(idx)
 			s.state = stLazy
 			l.extractLazy(id)
 			return
 		}
-		s.state, s.lazyAr, s.lazyIdx = stLazy, ar, idx
+		s.state, s.lazyAr, s.lazyIdx = stLazy, ar, int32(idx)
 	}
 }
 
@@ -549,7 +549,7 @@ func (l *Linker) addLazy(name string, ar *archive, idx int) {
 // further lazy symbols; a worklist keeps the recursion shallow.
 func (l *Linker) extractLazy(id SymID) {
 	s := l.sym(id)
-	ar, idx := s.lazyAr, s.lazyIdx
+	ar, idx := s.lazyAr, int(s.lazyIdx)
 	s.state, s.lazyAr = stUndef, nil
 	if ar == nil || ar.extracted[idx] {
 		return

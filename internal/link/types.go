@@ -76,47 +76,51 @@ const (
 
 // Symbol is one symbol of the link.
 type Symbol struct {
+	// Fields are grouped by size (8-byte, 4, 2, 1) so that the struct has
+	// no padding: there is one per symbol of every loaded object.
 	Name string
 	// Definition.
+	file   *File    // defining file (object or shared), nil for undefined/linker
+	sec    *Section // defining input section; nil: absolute (or linker/common before allocation)
+	outSec *OutSection
+	value  uint64 // section-relative (stDefined with sec), absolute, or outSec-relative
+	size   uint64
+	// Lazy (archive) definition: member lazyIdx of lazyAr.
+	lazyAr    *archive
+	commonAln uint64
+	// Versioning of definitions in this output.
+	verName string // from foo@V / foo@@V in an object
+	copySec *OutSection
+	copyOff uint64
+
+	lazyIdx   int32
+	flags     uint32
+	gotIdx    int32 // slot index in .got, -1 none
+	pltIdx    int32 // entry index in .plt, -1 none
+	gdIdx     int32
+	ieIdx     int32
+	descIdx   int32
+	dynIdx    int32 // index in .dynsym, 0 none
+	symtabIdx int32
+
+	verIdx uint16 // version index in the defining shared object
+	verOut uint16 // output version index (.gnu.version)
+
 	state   symState
-	file    *File    // defining file (object or shared), nil for undefined/linker
-	sec     *Section // defining input section; nil: absolute (or linker/common before allocation)
-	outSec  *OutSection
-	value   uint64 // section-relative (stDefined with sec), absolute, or outSec-relative
-	size    uint64
 	typ     uint8 // STT_*
 	weak    bool  // the definition (or, undefined, every reference) is weak
 	vis     uint8 // merged visibility (most restrictive of regular objects)
 	isLocal bool  // a file-local symbol (STB_LOCAL)
-	// Lazy (archive) definition.
-	lazyAr  *archive
-	lazyIdx int
 	// References.
 	strongRef   bool // referenced by a non-weak undefined in a regular object
 	refByShared bool // referenced by a shared object
 	usedByReg   bool // referenced or defined by a regular object
-	// Shared definition details.
-	verIdx    uint16 // version index in the defining shared object
-	commonAln uint64
-	// Versioning of definitions in this output.
-	verName    string // from foo@V / foo@@V in an object
-	verDefault bool   // foo@@V
-	verLocal   bool   // localized by a version script
-	verOut     uint16 // output version index (.gnu.version)
+	verDefault  bool // foo@@V
+	verLocal    bool // localized by a version script
 	// Decisions.
 	preemptible bool
 	exported    bool
 	ifunc       bool // non-preemptible IFUNC: address is its IPLT entry
-	flags       uint32
-	gotIdx      int32 // slot index in .got, -1 none
-	pltIdx      int32 // entry index in .plt, -1 none
-	gdIdx       int32
-	ieIdx       int32
-	descIdx     int32
-	dynIdx      int32 // index in .dynsym, 0 none
-	copySec     *OutSection
-	copyOff     uint64
-	symtabIdx   int32
 	absolute    bool // stLinker: value is absolute
 }
 
