@@ -2,7 +2,6 @@ package link
 
 import (
 	"cmp"
-	"fmt"
 	"slices"
 	"strings"
 
@@ -68,13 +67,6 @@ func (l *Linker) parseEhFrames() {
 	for _, e := range errs {
 		l.errs = append(l.errs, e...)
 	}
-}
-
-// diags collects error messages where l.errorf cannot be used (workers).
-type diags []string
-
-func (d *diags) errorf(format string, args ...any) {
-	*d = append(*d, fmt.Sprintf(format, args...))
 }
 
 func (l *Linker) parseEhSection(f *File, s *Section, errs *diags) {

@@ -145,6 +145,14 @@ func (l *Linker) staticPIE() bool {
 	return l.cfg.Static && l.cfg.OutputKind == options.PIE
 }
 
+// diags collects error messages where l.errorf cannot be used (parallel
+// workers); they are appended to l.errs in input order afterwards.
+type diags []string
+
+func (d *diags) errorf(format string, args ...any) {
+	*d = append(*d, fmt.Sprintf(format, args...))
+}
+
 func (l *Linker) errorf(format string, args ...any) {
 	l.errs = append(l.errs, fmt.Sprintf(format, args...))
 }

@@ -45,7 +45,7 @@ const (
 type objParse struct {
 	f        *File
 	err      string // the object cannot be loaded (one message)
-	errs     []string
+	errs     diags
 	groups   []comdatGroup
 	warnings []symWarning // .gnu.warning.SYM sections
 }
@@ -56,10 +56,6 @@ type comdatGroup struct {
 }
 
 type symWarning struct{ sym, text string }
-
-func (p *objParse) errorf(format string, args ...any) {
-	p.errs = append(p.errs, fmt.Sprintf(format, args...))
-}
 
 func (p *objParse) fail(format string, args ...any) *objParse {
 	p.err = fmt.Sprintf(format, args...)
@@ -166,7 +162,7 @@ func parseObject(name string, data []byte, stripDebug bool) *objParse {
 		switch sh.Type {
 		case shtSymtab, shtStrtab, shtRela, shtGroup, shtSymtabShndx, shtLLVMAddrsig, shtRel:
 			if sh.Type == shtRel {
-				p.errorf("%s: section %s: SHT_REL relocations are not supported on x86-64", name, secName)
+				p.errs.errorf("%s: section %s: SHT_REL relocations are not supported on x86-64", name, secName)
 			}
 			continue
 		}
@@ -217,23 +213,23 @@ func parseObject(name string, data []byte, stripDebug bool) *objParse {
 			continue
 		}
 		if sh.Info >= uint32(n) || sh.Info == 0 {
-			p.errorf("%s: section %s: relocation target index %d out of range", name, ef.SectionName(i), sh.Info)
+			p.errs.errorf("%s: section %s: relocation target index %d out of range", name, ef.SectionName(i), sh.Info)
 			continue
 		}
 		if sh.Size%elfio.RelaSize != 0 {
-			p.errorf("%s: section %s: size 0x%x is not a multiple of %d", name, ef.SectionName(i), sh.Size, elfio.RelaSize)
+			p.errs.errorf("%s: section %s: size 0x%x is not a multiple of %d", name, ef.SectionName(i), sh.Size, elfio.RelaSize)
 			continue
 		}
 		if t := f.sections[sh.Info]; t != nil {
 			if t.shdr.Type == shtNobits {
-				p.errorf("%s: section %s: relocations apply to %s, which has no contents", name, ef.SectionName(i), t.name)
+				p.errs.errorf("%s: section %s: relocations apply to %s, which has no contents", name, ef.SectionName(i), t.name)
 				continue
 			}
 			t.relas = ef.SectionData(i)
 		} else {
 			switch ef.ShType(int(sh.Info)) {
 			case shtSymtab, shtStrtab, shtRela, shtGroup, shtRel:
-				p.errorf("%s: section %s: relocations apply to %s, which cannot be relocated", name, ef.SectionName(i), ef.SectionName(int(sh.Info)))
+				p.errs.errorf("%s: section %s: relocations apply to %s, which cannot be relocated", name, ef.SectionName(i), ef.SectionName(int(sh.Info)))
 			}
 		}
 	}

@@ -101,22 +101,18 @@ type undefRef struct {
 // fileScan is what scanning one file's relocations found that the link as
 // a whole must see, merged in file order so messages are deterministic.
 type fileScan struct {
-	errs, warns []string
-	undefs      []undefSite // references to undefined symbols that are errors
-	symWarns    []undefSite // references to symbols with a .gnu.warning
-	textRel     string      // the first DT_TEXTREL warning
-	needTLSLD   bool
-	staticTLS   bool
+	errs      diags
+	undefs    []undefSite // references to undefined symbols that are errors
+	symWarns  []undefSite // references to symbols with a .gnu.warning
+	textRel   string      // the first DT_TEXTREL warning
+	needTLSLD bool
+	staticTLS bool
 }
 
 type undefSite struct {
 	id  SymID
 	sec *Section
 	off uint64
-}
-
-func (fs *fileScan) errorf(format string, args ...any) {
-	fs.errs = append(fs.errs, fmt.Sprintf(format, args...))
 }
 
 // scanRelocations decides, for every relocation of every live allocated
@@ -138,7 +134,6 @@ func (l *Linker) scanRelocations() {
 	for i := range scans {
 		fs := &scans[i]
 		l.errs = append(l.errs, fs.errs...)
-		l.warnings = append(l.warnings, fs.warns...)
 		if fs.textRel != "" && !l.textRel {
 			l.warnf("%s", fs.textRel)
 			l.textRel = true
@@ -217,15 +212,15 @@ func (l *Linker) scanFile(f *File, fs *fileScan, st *stats) {
 			}
 			info := l.arch.Info(r.Type)
 			if !info.Valid {
-				fs.errorf("%s: unknown relocation type %d", loc(), r.Type)
+				fs.errs.errorf("%s: unknown relocation type %d", loc(), r.Type)
 				continue
 			}
 			if int(r.Sym) >= len(f.syms) {
-				fs.errorf("%s: relocation refers to symbol index %d, but the symbol table has %d entries", loc(), r.Sym, len(f.syms))
+				fs.errs.errorf("%s: relocation refers to symbol index %d, but the symbol table has %d entries", loc(), r.Sym, len(f.syms))
 				continue
 			}
 			if sec.shdr.Type != shtNobits && (r.Offset > sec.shdr.Size || uint64(info.Size) > sec.shdr.Size-r.Offset) {
-				fs.errorf("%s: relocation %s is outside the section (size 0x%x)", loc(), info.Name, sec.shdr.Size)
+				fs.errs.errorf("%s: relocation %s is outside the section (size 0x%x)", loc(), info.Name, sec.shdr.Size)
 				continue
 			}
 			id := f.syms[r.Sym]
@@ -249,15 +244,15 @@ func (l *Linker) scanFile(f *File, fs *fileScan, st *stats) {
 			if sec.eh != nil && (d.act == reloc.DynSym || d.act == reloc.DynRelative) {
 				// .eh_frame is rewritten record by record; compilers
 				// never need load-time relocations in it.
-				fs.errorf("%s: relocation %s against %s in .eh_frame needs a dynamic relocation; recompile with -fPIC", loc(), info.Name, displayName(s.Name))
+				fs.errs.errorf("%s: relocation %s against %s in .eh_frame needs a dynamic relocation; recompile with -fPIC", loc(), info.Name, displayName(s.Name))
 				continue
 			}
 			if info.Kind.IsTLS() && s.typ != uint8(elf.STT_TLS) && s.state != stUndef && r.Sym != 0 {
-				fs.errorf("%s: TLS relocation %s against non-TLS symbol %s", loc(), info.Name, displayName(s.Name))
+				fs.errs.errorf("%s: TLS relocation %s against non-TLS symbol %s", loc(), info.Name, displayName(s.Name))
 				continue
 			}
 			if !info.Kind.IsTLS() && info.Kind != reloc.None && s.typ == uint8(elf.STT_TLS) && sec.isAlloc() {
-				fs.errorf("%s: relocation %s against TLS symbol %s is not a TLS access", loc(), info.Name, displayName(s.Name))
+				fs.errs.errorf("%s: relocation %s against TLS symbol %s is not a TLS access", loc(), info.Name, displayName(s.Name))
 				continue
 			}
 			if s.ifunc {
@@ -274,18 +269,18 @@ func (l *Linker) scanFile(f *File, fs *fileScan, st *stats) {
 				setFlags(s, needPLT|needCanonPLT)
 			case reloc.Copy:
 				if l.cfg.ZNocopyreloc {
-					fs.errorf("%s: relocation %s against %s needs a copy relocation, but -z nocopyreloc was given; recompile with -fPIC", loc(), info.Name, s.Name)
+					fs.errs.errorf("%s: relocation %s against %s needs a copy relocation, but -z nocopyreloc was given; recompile with -fPIC", loc(), info.Name, s.Name)
 					continue
 				}
 				if s.state != stShared {
-					fs.errorf("%s: relocation %s against undefined symbol %s can not be used in an executable; recompile with -fPIE", loc(), info.Name, s.Name)
+					fs.errs.errorf("%s: relocation %s against undefined symbol %s can not be used in an executable; recompile with -fPIE", loc(), info.Name, s.Name)
 					continue
 				}
 				setFlags(s, needCopy)
 			case reloc.DynSym, reloc.DynRelative:
 				if sec.shdr.Flags&shfWrite == 0 {
 					if l.cfg.ZText {
-						fs.errorf("%s: relocation %s against %s in read-only section %s; recompile with -fPIC", loc(), info.Name, displayName(s.Name), sec.name)
+						fs.errs.errorf("%s: relocation %s against %s in read-only section %s; recompile with -fPIC", loc(), info.Name, displayName(s.Name), sec.name)
 						continue
 					}
 					if fs.textRel == "" {
@@ -297,7 +292,7 @@ func (l *Linker) scanFile(f *File, fs *fileScan, st *stats) {
 				}
 				sec.dynRelCount++
 			case reloc.NeedPIC:
-				fs.errorf("%s: relocation %s against %s can not be used when making a %s; recompile with -fPIC",
+				fs.errs.errorf("%s: relocation %s against %s can not be used when making a %s; recompile with -fPIC",
 					loc(), info.Name, displayName(s.Name), l.outputNoun())
 			case reloc.TLS:
 				l.scanTLS(fs, sec, s, d, loc)
@@ -388,11 +383,11 @@ func (l *Linker) scanTLS(fs *fileScan, sec *Section, s *Symbol, d decision, loc 
 		// A module-relative offset is only known for this output's own
 		// variables (GNU ld: "unresolvable relocation").
 		if s.preemptible && l.out != reloc.OutShared && sec.isAlloc() {
-			fs.errorf("%s: unresolvable %s relocation against symbol %s defined in %s", loc(), d.info.Name, displayName(s.Name), defFile(s))
+			fs.errs.errorf("%s: unresolvable %s relocation against symbol %s defined in %s", loc(), d.info.Name, displayName(s.Name), defFile(s))
 		}
 	case reloc.TPOff:
 		if l.out == reloc.OutShared {
-			fs.errorf("%s: relocation %s against %s cannot be used with -shared; recompile with -fPIC", loc(), d.info.Name, displayName(s.Name))
+			fs.errs.errorf("%s: relocation %s against %s cannot be used with -shared; recompile with -fPIC", loc(), d.info.Name, displayName(s.Name))
 		}
 	}
 }
