@@ -57,6 +57,9 @@ type Linker struct {
 
 	wraps         map[string]bool
 	symWarnings   map[string]string // .gnu.warning.SYM texts
+	symCls        []uint8           // per symbol id during the scan: class byte (classifySymbols)
+	symVA         []uint64          // per symbol id while writing: its address (computeSymVA)
+	symVAFlags    []uint8           // per symbol id while writing: vaMergeSection, vaPLT
 	warned        map[SymID]bool
 	globals       []SymID
 	internal      *File

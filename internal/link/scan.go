@@ -83,13 +83,47 @@ func (l *Linker) decide(f *File, sec *Section, r *elfio.Rela, data []byte) decis
 		d.act = reloc.Static
 		return d
 	}
-	d.act = reloc.Decide(k, l.out, d.class, d.info.Size == 8)
-	if d.act == reloc.Relax {
+	d.act = l.decideAct(d.class, d.info, r, data)
+	return d
+}
+
+// decideAct is the table's action for a non-TLS relocation in an allocated
+// section, with a GOT relaxation checked against the instruction.
+func (l *Linker) decideAct(c reloc.Class, info reloc.Info, r *elfio.Rela, data []byte) reloc.Action {
+	act := reloc.Decide(info.Kind, l.out, c, info.Size == 8)
+	if act == reloc.Relax {
 		if l.cfg.NoRelax || !l.arch.CanRelaxGOT(r.Type, data, r.Offset, r.Addend, l.out == reloc.OutExec) {
-			d.act = reloc.GOT
+			act = reloc.GOT
 		}
 	}
-	return d
+	return act
+}
+
+// clsSlow marks, in a symbol's class byte, a symbol whose references the
+// scan must look at one by one: undefined, TLS, IFUNC, or with a
+// .gnu.warning. The low bits are its reloc.Class.
+const clsSlow = 0x80
+
+// classifySymbols fills l.symCls, one byte per symbol id, so the scan of
+// the common relocation reads a dense byte array instead of the symbol.
+func (l *Linker) classifySymbols() {
+	n := l.syms.len()
+	l.symCls = make([]uint8, n)
+	const batch = 16 << 10
+	l.parallelFor("classify symbols", (n+batch-1)/batch, func(_, b int) {
+		for id := b * batch; id < min(n, (b+1)*batch); id++ {
+			s := l.sym(SymID(id))
+			c := uint8(l.symClass(s))
+			if s.state == stUndef && !s.isLocal || s.typ == uint8(elf.STT_TLS) || s.ifunc {
+				c |= clsSlow
+			} else if len(l.symWarnings) > 0 && !s.isLocal {
+				if _, ok := l.symWarnings[s.Name]; ok {
+					c |= clsSlow
+				}
+			}
+			l.symCls[id] = c
+		}
+	})
 }
 
 type undefRef struct {
@@ -121,11 +155,13 @@ type undefSite struct {
 // scanned in parallel: symbol flags are set with atomic ORs, everything
 // else goes to the file's own fileScan.
 func (l *Linker) scanRelocations() {
+	l.classifySymbols()
 	scans := make([]fileScan, len(l.objects))
 	workerStats := make([]stats, l.threads())
 	l.parallelFor("scan relocations", len(l.objects), func(w, i int) {
 		l.scanFile(l.objects[i], &scans[i], &workerStats[w])
 	})
+	l.symCls = nil
 	for w := range workerStats {
 		l.stats.add(&workerStats[w])
 	}
@@ -202,6 +238,10 @@ func (l *Linker) scanFile(f *File, fs *fileScan, st *stats) {
 		}
 		n := len(sec.relas) / elfio.RelaSize
 		deadEh := deadFDERelocs(sec)
+		alloc := sec.isAlloc()
+		if alloc && sec.acts == nil {
+			sec.acts = make([]uint8, n)
+		}
 		for i := 0; i < n; i++ {
 			if deadEh != nil && deadEh[i] {
 				continue // an FDE of discarded code: dropped with it
@@ -224,6 +264,20 @@ func (l *Linker) scanFile(f *File, fs *fileScan, st *stats) {
 				continue
 			}
 			id := f.syms[r.Sym]
+			// The common case from the symbol's class byte alone: a
+			// symbol with nothing to check, a non-TLS access that needs
+			// nothing but the value (or a GOT relaxation).
+			if c := l.symCls[id]; c&clsSlow == 0 && !info.Kind.IsTLS() {
+				if !alloc {
+					continue
+				}
+				act := l.decideAct(reloc.Class(c), info, &r, sec.data)
+				if act == reloc.Static || act == reloc.Relax {
+					sec.acts[i] = packDecision(act, reloc.Keep)
+					st.byKind[info.Kind][act]++
+					continue
+				}
+			}
 			s := l.sym(id)
 			if len(l.symWarnings) > 0 && !s.isLocal && s.file != f {
 				if _, ok := l.symWarnings[s.Name]; ok {
@@ -237,9 +291,6 @@ func (l *Linker) scanFile(f *File, fs *fileScan, st *stats) {
 				continue
 			}
 			d := l.decide(f, sec, &r, sec.data)
-			if sec.acts == nil {
-				sec.acts = make([]uint8, n)
-			}
 			sec.acts[i] = packDecision(d.act, d.tls)
 			if sec.eh != nil && (d.act == reloc.DynSym || d.act == reloc.DynRelative) {
 				// .eh_frame is rewritten record by record; compilers

@@ -25,6 +25,7 @@ type relocWriter struct {
 	relDyn  []byte // the output .rela.dyn
 	fullBuf []byte // the whole output image
 	errs    *errList
+	gotBase uint64 // _GLOBAL_OFFSET_TABLE_
 	// Scratch for one relocation: arch.Apply takes pointers through an
 	// interface, so locals would escape and allocate per relocation.
 	args reloc.RelaArgs
@@ -38,7 +39,44 @@ type errList struct {
 
 // fork returns a writer for another worker.
 func (rw *relocWriter) fork() *relocWriter {
-	return &relocWriter{l: rw.l, relDyn: rw.relDyn, fullBuf: rw.fullBuf, errs: rw.errs}
+	return &relocWriter{l: rw.l, relDyn: rw.relDyn, fullBuf: rw.fullBuf, errs: rw.errs, gotBase: rw.gotBase}
+}
+
+// vaFast lists the kinds whose static value needs only S, A, P and the GOT
+// base (L is S for a symbol without a PLT entry).
+var vaFast = [reloc.NumKinds]bool{
+	reloc.Abs: true, reloc.PCRel: true, reloc.PLTPCRel: true,
+	reloc.GOTOff: true, reloc.GOTPC: true, reloc.PLTOff: true,
+}
+
+// Bits of symVAFlags: the symbol's relocations take the general path.
+const (
+	vaMergeSection = 1 << iota // a merge section's section symbol: S depends on the addend
+	vaPLT                      // has a PLT entry: L is not S
+)
+
+// computeSymVA fills l.symVA with every symbol's address, in parallel, so
+// that applying a relocation reads one dense array instead of following
+// the symbol to its section and output section.
+func (l *Linker) computeSymVA() {
+	n := l.syms.len()
+	l.symVA = make([]uint64, n)
+	l.symVAFlags = make([]uint8, n)
+	const batch = 16 << 10
+	l.parallelFor("symbol addresses", (n+batch-1)/batch, func(_, b int) {
+		for id := b * batch; id < min(n, (b+1)*batch); id++ {
+			s := l.sym(SymID(id))
+			l.symVA[id] = l.symAddr(s)
+			var fl uint8
+			if s.typ == uint8(elf.STT_SECTION) && s.sec != nil && s.sec.merge != nil {
+				fl |= vaMergeSection
+			}
+			if s.pltIdx >= 0 {
+				fl |= vaPLT
+			}
+			l.symVAFlags[id] = fl
+		}
+	})
 }
 
 func (rw *relocWriter) errorf(format string, args ...any) {
@@ -65,7 +103,32 @@ func (rw *relocWriter) applyDyn(f *File, sec *Section, i int, r elfio.Rela, buf 
 	if int(r.Sym) >= len(f.syms) {
 		return reloc.Keep
 	}
-	s := l.sym(f.syms[r.Sym])
+	id := f.syms[r.Sym]
+	if i < len(sec.acts) && sec.acts[i] != 0 && l.symVA != nil && l.symVAFlags[id] == 0 {
+		// The common case: a value known at link time from the symbol's
+		// address alone (vaFast), without reading the symbol.
+		if act, tls := unpackDecision(sec.acts[i]); act == reloc.Static || act == reloc.DynRelative && cursor != nil {
+			info := l.arch.Info(r.Type)
+			if vaFast[info.Kind] {
+				sv := l.symVA[id]
+				if act == reloc.DynRelative {
+					rw.putDyn(cursor, p, l.arch.DynType(reloc.DynRelativeKind), 0, int64(sv)+r.Addend)
+				}
+				rw.v = reloc.Values{S: sv, A: r.Addend, P: p, L: sv, GOT: rw.gotBase}
+				rw.args = reloc.RelaArgs{Type: r.Type, Offset: at, Info: info, Act: act, TLS: tls,
+					Site: reloc.Site{File: f.name, Section: sec.name, Offset: r.Offset}}
+				if l.arch.Apply(buf, &rw.args, &rw.v) == nil {
+					return tls
+				}
+				// An error: apply it again below, for a message that
+				// names the symbol (nothing was written).
+				if act == reloc.DynRelative {
+					*cursor--
+				}
+			}
+		}
+	}
+	s := l.sym(id)
 	var d decision
 	if i < len(sec.acts) && sec.acts[i] != 0 {
 		d = decision{info: l.arch.Info(r.Type)} // the scan's decision
@@ -88,12 +151,7 @@ func (rw *relocWriter) applyDyn(f *File, sec *Section, i int, r elfio.Rela, buf 
 	if s.pltIdx >= 0 && l.synth.plt != nil {
 		v.L = l.pltEntryAddr(s)
 	}
-	switch {
-	case l.synth.gotPlt != nil:
-		v.GOT = l.synth.gotPlt.addr
-	case l.synth.gotSec != nil:
-		v.GOT = l.synth.gotSec.addr
-	}
+	v.GOT = rw.gotBase
 	v.TP = int64(v.S + uint64(v.A) - l.tlsEnd)
 	v.DTP = int64(v.S + uint64(v.A) - l.tlsStart)
 	switch d.info.Kind {
@@ -198,6 +256,12 @@ func (l *Linker) writeOutput() {
 	l.outFile = of
 	buf := of.Buf
 	rw := &relocWriter{l: l, fullBuf: buf, errs: &errList{}}
+	switch {
+	case l.synth.gotPlt != nil:
+		rw.gotBase = l.synth.gotPlt.addr
+	case l.synth.gotSec != nil:
+		rw.gotBase = l.synth.gotSec.addr
+	}
 	if l.synth.relaDyn != nil {
 		rw.relDyn = buf[l.synth.relaDyn.off : l.synth.relaDyn.off+l.synth.relaDyn.size]
 	}
@@ -205,6 +269,7 @@ func (l *Linker) writeOutput() {
 
 	// Input sections, in parallel.
 	end = l.span("input sections")
+	l.computeSymVA()
 	var jobs []*Section
 	n := 0
 	for _, o := range l.outSecs {

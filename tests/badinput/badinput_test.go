@@ -104,6 +104,9 @@ int main(void) { return f(1); }
 	missingSrc = `extern int missing_function(void);
 int main(void) { return missing_function(); }
 `
+	farSrc = `extern char far_away[];
+int main(void) { return far_away[0]; }
+`
 	dupASrc = `int dup = 1;
 int fa(void) { return dup; }
 `
@@ -388,6 +391,14 @@ var cases = []badCase{
 		return invocation{args: []string{"main.o"},
 			first: []string{"undefined symbol: missing_function"},
 			cont:  []string{">>> referenced by main.o:(.text"}}
+	}},
+	{"relocation-overflow", func(t *testing.T, dir string) invocation {
+		// A PC-relative reference to a symbol 28 GiB away: the message
+		// names the place and the symbol (found on the fast path, which
+		// does not read the symbol, and reported by the general one).
+		compile(t, dir, "far", farSrc, "-fno-pic")
+		return invocation{args: []string{"-e", "main", "--defsym=far_away=0x700000000", "far.o"},
+			first: []string{"far.o:(.text", "R_X86_64_PC32", "out of range", "far_away"}}
 	}},
 	{"duplicate-symbol", func(t *testing.T, dir string) invocation {
 		compile(t, dir, "a", dupASrc)
