@@ -23,5 +23,7 @@ func main() {
 			os.Exit(1)
 		}
 	}()
-	os.Exit(driver.Main(os.Args, os.Stdout, os.Stderr))
+	code := driver.Main(os.Args, os.Stdout, os.Stderr)
+	driver.Done(code) // a detached link: the waiting parent exits now
+	os.Exit(code)
 }

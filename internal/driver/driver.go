@@ -39,6 +39,7 @@ func Main(argv []string, stdout, stderr io.Writer) int {
 		debug.SetMemoryLimit(memoryLimit())
 	}
 	start := time.Now()
+	childSetup()
 	cfg, err := options.Parse(argv[1:])
 	if err != nil {
 		fmt.Fprintf(stderr, "rivet: error: %v\n", err)
@@ -103,6 +104,12 @@ func Main(argv []string, stdout, stderr io.Writer) int {
 		}()
 	}
 	l := link.New(cfg, arch, stdout, stderr)
+	if detach(cfg, l) {
+		if code, ok := runDetached(argv, stderr); ok {
+			return code
+		}
+	}
+	cleanupOnSignal()
 	run := l.Run
 	if cfg.Relocatable {
 		run = l.RunRelocatable

@@ -470,3 +470,42 @@ func (l *Linker) takePrefetched(data []byte) *objParse {
 	}
 	return p
 }
+
+// InputBytes estimates the size of the link's inputs from the command line
+// alone: the named files and, for each -l, the first lib*.so or lib*.a on
+// the search path (stat only; libraries named inside linker scripts are
+// not followed). The driver uses it to decide whether a detached teardown
+// pays for its extra process.
+func (l *Linker) InputBytes() int64 {
+	var total int64
+	size := func(p string) bool {
+		st, err := os.Stat(p)
+		if err != nil || !st.Mode().IsRegular() {
+			return false
+		}
+		total += st.Size()
+		return true
+	}
+	for _, in := range l.cfg.Inputs {
+		switch in.Kind {
+		case options.InputFile:
+			size(in.Name)
+		case options.InputLib, options.InputLibVerbatim:
+			names := []string{"lib" + in.Name + ".so", "lib" + in.Name + ".a"}
+			if in.Kind == options.InputLibVerbatim {
+				names = []string{in.Name}
+			} else if in.Static {
+				names = names[1:]
+			}
+		search:
+			for _, dir := range l.libDirs {
+				for _, n := range names {
+					if size(filepath.Join(dir, n)) {
+						break search
+					}
+				}
+			}
+		}
+	}
+	return total
+}

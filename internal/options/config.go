@@ -107,6 +107,7 @@ type Config struct {
 	Wrap              []string  // --wrap
 	Defsym            []Defsym  // --defsym
 	NoRelax           bool      // --no-relax
+	Fork              ForkMode  // --fork, --no-fork
 	NoTLSRelax        bool      // --no-tls-relax (rivet): keep every TLS access model
 	MapFile           string    // -Map
 	Trace             bool      // --trace / -t
@@ -161,3 +162,12 @@ type Defsym struct {
 	Name string
 	Expr string
 }
+
+// ForkMode says whether the link runs in a detached child process.
+type ForkMode uint8
+
+const (
+	ForkAuto   ForkMode = iota // for large inputs
+	ForkAlways                 // --fork
+	ForkNever                  // --no-fork
+)

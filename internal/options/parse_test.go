@@ -401,6 +401,8 @@ func TestOptionSpellings(t *testing.T) {
 			c.UnresolvedSymbols = "ignore-in-shared-libs"
 		})},
 		{"relax", split("--no-relax"), with(func(c *Config) { c.NoRelax = true })},
+		{"no-fork", split("--no-fork"), with(func(c *Config) { c.Fork = ForkNever })},
+		{"fork", split("--no-fork --fork"), with(func(c *Config) { c.Fork = ForkAlways })},
 		{"relax again", split("--no-relax --relax"), defaultConfig()},
 		{"gc-sections", split("--gc-sections --print-gc-sections"), with(func(c *Config) {
 			c.GCSections, c.PrintGCSections = true, true

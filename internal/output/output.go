@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"syscall"
 )
 
@@ -42,6 +43,7 @@ func Create(path string, size uint64) (*File, error) {
 		return nil, fmt.Errorf("cannot create output file %s: %v", path, unwrap(err))
 	}
 	f := &File{path: path, tmp: tmp}
+	temps.Store(tmp.Name(), true)
 	if err := tmp.Truncate(int64(size)); err != nil {
 		f.Abort()
 		return nil, fmt.Errorf("cannot size output file %s: %v", path, unwrap(err))
@@ -102,13 +104,14 @@ func (f *File) Commit(mode os.FileMode) error {
 		return fmt.Errorf("cannot set mode of %s: %v", f.path, unwrap(err))
 	}
 	if err := f.tmp.Close(); err != nil {
-		os.Remove(f.tmp.Name())
+		f.forget()
 		return fmt.Errorf("cannot write output file %s: %v", f.path, unwrap(err))
 	}
 	if err := os.Rename(f.tmp.Name(), f.path); err != nil {
-		os.Remove(f.tmp.Name())
+		f.forget()
 		return fmt.Errorf("cannot rename output into place %s: %v", f.path, unwrap(err))
 	}
+	temps.Delete(f.tmp.Name())
 	return nil
 }
 
@@ -144,7 +147,25 @@ func (f *File) Abort() {
 	}
 	f.Buf = nil
 	f.tmp.Close()
+	f.forget()
+}
+
+// forget removes the temporary file.
+func (f *File) forget() {
 	os.Remove(f.tmp.Name())
+	temps.Delete(f.tmp.Name())
+}
+
+// temps holds the temporary files being written, for RemoveTemps.
+var temps sync.Map
+
+// RemoveTemps removes every temporary output file; the driver calls it when
+// a signal ends the link.
+func RemoveTemps() {
+	temps.Range(func(name, _ any) bool {
+		os.Remove(name.(string))
+		return true
+	})
 }
 
 func umask() os.FileMode {

@@ -71,3 +71,39 @@ func TestDirectoryDestination(t *testing.T) {
 		t.Fatal("Create on a directory succeeded")
 	}
 }
+
+// RemoveTemps (what a stop signal runs) deletes the temporary files of
+// links in progress, and only those: the previous output and a committed
+// output stay.
+func TestRemoveTemps(t *testing.T) {
+	dir := t.TempDir()
+	prev := filepath.Join(dir, "a.out")
+	if err := os.WriteFile(prev, []byte("previous"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	done, err := Create(filepath.Join(dir, "done.out"), 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := done.Commit(0o755); err != nil {
+		t.Fatal(err)
+	}
+	f, err := Create(prev, 4096)
+	if err != nil {
+		t.Fatal(err)
+	}
+	copy(f.Buf, "new")
+	RemoveTemps()
+	ents, _ := os.ReadDir(dir)
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	if len(names) != 2 || names[0] != "a.out" || names[1] != "done.out" {
+		t.Errorf("after RemoveTemps the directory holds %v, want [a.out done.out]", names)
+	}
+	if b, _ := os.ReadFile(prev); string(b) != "previous" {
+		t.Errorf("previous output is %q", b)
+	}
+	f.Abort()
+}

@@ -497,7 +497,11 @@ func TestBadInput(t *testing.T) {
 			dir := t.TempDir()
 			inv := c.build(t, dir)
 			t.Run("fresh", func(t *testing.T) { check(t, bin, dir, inv, nil) })
+			// The same through a detached child (--fork): one line, exit
+			// status 1 and the previous output intact all the same.
 			t.Run("existing", func(t *testing.T) {
+				inv := inv
+				inv.args = append([]string{"--fork"}, inv.args...)
 				check(t, bin, dir, inv, []byte("previous output: must survive a failed link\n\x00\x01\x02\xff"))
 			})
 		})
