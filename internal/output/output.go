@@ -16,6 +16,8 @@ import (
 	"path/filepath"
 	"sync"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // File is an output image being written.
@@ -107,6 +109,7 @@ func (f *File) Commit(mode os.FileMode) error {
 		f.forget()
 		return fmt.Errorf("cannot write output file %s: %v", f.path, unwrap(err))
 	}
+	holdPrevious(f.path)
 	if err := os.Rename(f.tmp.Name(), f.path); err != nil {
 		f.forget()
 		return fmt.Errorf("cannot rename output into place %s: %v", f.path, unwrap(err))
@@ -154,6 +157,19 @@ func (f *File) Abort() {
 func (f *File) forget() {
 	os.Remove(f.tmp.Name())
 	temps.Delete(f.tmp.Name())
+}
+
+// previous holds the file a committed output replaced, open until the
+// process exits. Renaming over a file nothing else holds frees its page
+// cache and blocks inside the rename (11 ms for a 129 MB output); held, that
+// happens when the process exits, which a detached link does after the
+// caller has stopped waiting.
+var previous []int
+
+func holdPrevious(path string) {
+	if fd, err := unix.Open(path, unix.O_PATH|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0); err == nil {
+		previous = append(previous, fd)
+	}
 }
 
 // temps holds the temporary files being written, for RemoveTemps.
