@@ -483,63 +483,92 @@ type symtabEntry struct {
 // name costs more than the bytes it saves; writeStrtab fills it in parallel.
 func (l *Linker) buildSymtab() {
 	sy := &l.synth
-	locals := make([][]SymID, len(l.objects))
+	// The table is built from parts in their final order: each object's
+	// locals, then the globals that become locals (in chunks of ids), then
+	// the other globals. Parts are listed in parallel, with name offsets
+	// relative to the part; a serial prefix sum places them; they are
+	// copied into place in parallel.
+	var nloc int
 	if !l.cfg.DiscardAll {
-		l.parallelFor("symbol table", len(l.objects), func(_, i int) {
-			locals[i] = l.fileSymtabLocals(l.objects[i])
-		})
+		nloc = len(l.objects)
 	}
-	n := 0
-	for _, ids := range locals {
-		n += len(ids)
-	}
-	sy.symtabSyms = make([]symtabEntry, 0, n)
+	globals := l.globalIDs()
+	const chunk = 4 << 10
+	nchunks := (len(globals) + chunk - 1) / chunk
+	parts := make([]symtabPart, nloc+2*nchunks)
+	// Global chunks first: they are the larger items, and the pool hands
+	// out items in order.
+	l.parallelFor("symbol table", nloc+nchunks, func(_, i int) {
+		if i >= nchunks {
+			i -= nchunks
+			f := l.objects[i]
+			for j := 1; j < f.firstGlobal && j < len(f.syms); j++ {
+				if s := l.sym(f.syms[j]); l.localInSymtab(s) {
+					parts[i].add(f.syms[j], s.Name)
+				}
+			}
+			return
+		}
+		c := i
+		hidden, visible := &parts[nloc+c], &parts[nloc+nchunks+c]
+		for _, id := range globals[c*chunk : min(len(globals), (c+1)*chunk)] {
+			s := l.sym(id)
+			if !l.inSymtab(s) {
+				continue
+			}
+			if l.symtabLocal(s) {
+				hidden.add(id, l.strtabName(s))
+			} else {
+				visible.add(id, l.strtabName(s))
+			}
+		}
+	})
+	n, local := 0, 0
 	off := uint32(1)
-	add := func(id SymID, name string) {
-		sy.symtabSyms = append(sy.symtabSyms, symtabEntry{id, off})
-		off += uint32(len(name)) + 1
-	}
-	for _, ids := range locals {
-		for _, id := range ids {
-			add(id, l.strtabName(l.sym(id)))
+	starts := make([]int, len(parts))
+	offs := make([]uint32, len(parts))
+	for i := range parts {
+		if i == nloc+nchunks {
+			local = n
 		}
+		starts[i], offs[i] = n, off
+		n += len(parts[i].ents)
+		off += parts[i].bytes
 	}
-	// Hidden and linker-internal globals become locals, as ld does.
-	for _, id := range l.globalIDs() {
-		s := l.sym(id)
-		if !l.inSymtab(s) || !l.symtabLocal(s) {
-			continue
+	if len(parts) == nloc+nchunks {
+		local = n
+	}
+	sy.symtabLocal = local + 1
+	sy.symtabSyms = make([]symtabEntry, n)
+	l.parallelFor("symbol table entries", len(parts), func(_, i int) {
+		dst := sy.symtabSyms[starts[i]:]
+		for k, e := range parts[i].ents {
+			dst[k] = symtabEntry{e.id, offs[i] + e.name}
 		}
-		add(id, l.strtabName(s))
-	}
-	sy.symtabLocal = len(sy.symtabSyms) + 1
-	for _, id := range l.globalIDs() {
-		s := l.sym(id)
-		if !l.inSymtab(s) || l.symtabLocal(s) {
-			continue
-		}
-		add(id, l.strtabName(s))
-	}
+	})
 	sy.strtabSize = uint64(off)
 }
 
-// fileSymtabLocals lists the local symbols of f that go to .symtab.
-func (l *Linker) fileSymtabLocals(f *File) []SymID {
-	var ids []SymID
-	for i := 1; i < f.firstGlobal && i < len(f.syms); i++ {
-		s := l.sym(f.syms[i])
-		if s.typ == uint8(elf.STT_SECTION) || s.typ == uint8(elf.STT_FILE) || s.Name == "" || s.state != stDefined {
-			continue
-		}
-		if s.sec != nil && (!s.sec.alive || (s.sec.out == nil && s.sec.merge == nil)) {
-			continue
-		}
-		if strings.HasPrefix(s.Name, ".L") {
-			continue // assembler-local labels (--discard-locals drops them too)
-		}
-		ids = append(ids, f.syms[i])
+// symtabPart is a run of .symtab entries with name offsets from its start.
+type symtabPart struct {
+	ents  []symtabEntry
+	bytes uint32
+}
+
+func (p *symtabPart) add(id SymID, name string) {
+	p.ents = append(p.ents, symtabEntry{id, p.bytes})
+	p.bytes += uint32(len(name)) + 1
+}
+
+// localInSymtab says whether a local symbol of an object goes to .symtab.
+func (l *Linker) localInSymtab(s *Symbol) bool {
+	if s.typ == uint8(elf.STT_SECTION) || s.typ == uint8(elf.STT_FILE) || s.Name == "" || s.state != stDefined {
+		return false
 	}
-	return ids
+	if s.sec != nil && (!s.sec.alive || (s.sec.out == nil && s.sec.merge == nil)) {
+		return false
+	}
+	return !strings.HasPrefix(s.Name, ".L") // assembler-local labels (--discard-locals drops them too)
 }
 
 // strtabName is the name .strtab holds for s: buildSymtab sizes .strtab

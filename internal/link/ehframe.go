@@ -277,24 +277,26 @@ func (l *Linker) writeFileEhFrame(f *File, buf []byte, addr uint64, rw *relocWri
 
 // writeEhFrameHdr builds the binary-search table of .eh_frame_hdr.
 func (l *Linker) writeEhFrameHdr(buf []byte, hdrAddr, ehAddr uint64) {
-	type ent struct{ pc, fde uint64 }
-	var ents []ent
-	for _, f := range l.objects {
-		for _, s := range f.ehFrames {
-			if s.eh == nil || !s.alive {
-				continue
-			}
-			for _, r := range s.eh.records {
+	// The table is sorted by pc. Visiting the code sections in address
+	// order and each one's FDEs yields that order (a section's FDEs are in
+	// input order, almost always by offset); input order does not when
+	// sections are reordered (.text.unlikely, .text.hot). Each entry is
+	// packed into an order-preserving uint64, so the rare sort that is
+	// still needed has no comparison function and no ties.
+	outs := slices.Clone(l.outSecs)
+	slices.SortStableFunc(outs, func(a, b *OutSection) int { return cmp.Compare(a.addr, b.addr) })
+	var ents []uint64
+	for _, o := range outs {
+		for _, sec := range o.members {
+			for _, r := range sec.fdes {
 				if r.hasOut && !r.isCIE {
-					ents = append(ents, ent{r.pcBegin, ehAddr + r.outOff})
+					ents = append(ents, uint64(uint32(r.pcBegin-hdrAddr)^1<<31)<<32|uint64(uint32(ehAddr+r.outOff-hdrAddr)^1<<31))
 				}
 			}
 		}
 	}
-	// FDEs come in input order, which is usually address order already.
-	byPC := func(a, b ent) int { return cmp.Compare(a.pc, b.pc) }
-	if !slices.IsSortedFunc(ents, byPC) {
-		slices.SortStableFunc(ents, byPC)
+	if !slices.IsSorted(ents) {
+		slices.Sort(ents)
 	}
 	buf[0] = 1    // version
 	buf[1] = 0x1b // eh_frame_ptr: pcrel | sdata4
@@ -303,8 +305,8 @@ func (l *Linker) writeEhFrameHdr(buf []byte, hdrAddr, ehAddr uint64) {
 	elfio.Put32(buf[4:], uint32(ehAddr-(hdrAddr+4)))
 	elfio.Put32(buf[8:], uint32(len(ents)))
 	for i, e := range ents {
-		elfio.Put32(buf[12+8*i:], uint32(e.pc-hdrAddr))
-		elfio.Put32(buf[16+8*i:], uint32(e.fde-hdrAddr))
+		elfio.Put32(buf[12+8*i:], uint32(e>>32)^1<<31)
+		elfio.Put32(buf[16+8*i:], uint32(e)^1<<31)
 	}
 }
 

@@ -17,7 +17,8 @@ func (l *Linker) threads() int {
 }
 
 // parallelFor runs fn(worker, i) for i in [0, n) on a bounded pool. Items
-// are handed out in order in small batches, so uneven items balance; fn
+// are handed out in order in batches that shrink toward the end (up to 64
+// items, then 1/(8*workers) of what is left), so uneven items balance; fn
 // must only write state owned by item i or by worker (0..threads-1).
 // A panic in a worker (a bug) is re-raised on the calling goroutine, where
 // Run turns it into an error.
@@ -29,7 +30,6 @@ func (l *Linker) parallelFor(name string, n int, fn func(worker, i int)) {
 		}
 		return
 	}
-	batch := max(1, min(64, n/(workers*16)))
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -50,11 +50,15 @@ func (l *Linker) parallelFor(name string, n int, fn func(worker, i int)) {
 				l.workerSpan(name, w, start)
 			}()
 			for {
-				lo := int(next.Add(int64(batch))) - batch
+				lo := int(next.Load())
 				if lo >= n {
 					return
 				}
-				for i := lo; i < min(lo+batch, n); i++ {
+				hi := lo + max(1, min(64, (n-lo)/(workers*8)))
+				if !next.CompareAndSwap(int64(lo), int64(hi)) {
+					continue
+				}
+				for i := lo; i < min(hi, n); i++ {
 					fn(w, i)
 				}
 			}
