@@ -504,7 +504,7 @@ func (l *Linker) buildSymtab() {
 			f := l.objects[i]
 			for j := 1; j < f.firstGlobal && j < len(f.syms); j++ {
 				if s := l.sym(f.syms[j]); l.localInSymtab(s) {
-					parts[i].add(f.syms[j], s.Name)
+					parts[i].add(f.syms[j], s, s.Name)
 				}
 			}
 			return
@@ -517,9 +517,9 @@ func (l *Linker) buildSymtab() {
 				continue
 			}
 			if l.symtabLocal(s) {
-				hidden.add(id, l.strtabName(s))
+				hidden.add(id, s, l.strtabName(s))
 			} else {
-				visible.add(id, l.strtabName(s))
+				visible.add(id, s, l.strtabName(s))
 			}
 		}
 	})
@@ -527,7 +527,9 @@ func (l *Linker) buildSymtab() {
 	off := uint32(1)
 	starts := make([]int, len(parts))
 	offs := make([]uint32, len(parts))
+	sy.symtabIFunc = false
 	for i := range parts {
+		sy.symtabIFunc = sy.symtabIFunc || parts[i].ifunc
 		if i == nloc+nchunks {
 			local = n
 		}
@@ -553,11 +555,13 @@ func (l *Linker) buildSymtab() {
 type symtabPart struct {
 	ents  []symtabEntry
 	bytes uint32
+	ifunc bool // holds an STT_GNU_IFUNC (the ELF header's OS/ABI says GNU)
 }
 
-func (p *symtabPart) add(id SymID, name string) {
+func (p *symtabPart) add(id SymID, s *Symbol, name string) {
 	p.ents = append(p.ents, symtabEntry{id, p.bytes})
 	p.bytes += uint32(len(name)) + 1
+	p.ifunc = p.ifunc || s.typ == uint8(elf.STT_GNU_IFUNC)
 }
 
 // localInSymtab says whether a local symbol of an object goes to .symtab.

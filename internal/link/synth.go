@@ -85,6 +85,7 @@ type synthetics struct {
 	gnuBloom    uint32
 	symtabSyms  []symtabEntry
 	symtabLocal int
+	symtabIFunc bool // .symtab holds an STT_GNU_IFUNC
 	strtabSize  uint64
 	shstrtabB   strtab
 }

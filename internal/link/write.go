@@ -459,10 +459,8 @@ func (l *Linker) treeHash(buf []byte, newHash func() hash.Hash) []byte {
 
 // hasIFunc reports whether the output's symbol tables contain IFUNCs.
 func (l *Linker) hasIFunc() bool {
-	for _, e := range l.synth.symtabSyms {
-		if l.sym(e.id).typ == uint8(elf.STT_GNU_IFUNC) {
-			return true
-		}
+	if l.synth.symtabIFunc {
+		return true
 	}
 	for _, id := range l.synth.dynSyms {
 		if l.sym(id).typ == uint8(elf.STT_GNU_IFUNC) {
