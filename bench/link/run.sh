@@ -8,7 +8,9 @@
 #
 # 1. Runs ../shared/bench/run.sh with its baselines (ld.bfd, gold, lld,
 #    lld --threads=1, mold, mold --no-fork, mold --no-fork --thread-count=1)
-#    and two rivet commands: the default (every CPU) and --threads=1. Every
+#    and three rivet commands: the default (every CPU; large links run
+#    detached, like mold's default fork), --no-fork (one process, like
+#    mold --no-fork) and --threads=1. Every
 #    linker is timed RUNS times per workload, alternating is the harness's
 #    business (it runs each linker's runs back to back after one warm-up);
 #    medians are reported, and every output must pass the workload's run
@@ -34,7 +36,7 @@ rivet="$repo/out/bin/rivet"
 [ -x "$rivet" ] || { echo "bench: $rivet not built (run make build)" >&2; exit 1; }
 
 before="$(ls "$BENCH_DIR"/results-*.tsv 2>/dev/null | tail -1 || true)"
-bash "$shared/run.sh" -n "$RUNS" -W "$WORKLOADS" "$rivet" "$rivet --threads=1"
+bash "$shared/run.sh" -n "$RUNS" -W "$WORKLOADS" "$rivet" "$rivet --no-fork" "$rivet --threads=1"
 tsv="$(ls "$BENCH_DIR"/results-*.tsv | tail -1)"
 [ "$tsv" != "$before" ] || { echo "bench: the harness wrote no new results" >&2; exit 1; }
 
@@ -64,14 +66,15 @@ commit="$("$rivet" --version | sed -n 's/^rivet [^ ]* (\([^)]*\)).*/\1/p' | head
         }
       }
       print ""
-      print "| workload | rivet/mold wall | rivet/mold RSS | rivet/lld wall | rivet/lld RSS | rivet --threads=1 / lld --threads=1 |"
-      print "|---|---:|---:|---:|---:|---:|"
+      print "| workload | rivet/mold wall | rivet/mold RSS | rivet/lld wall | rivet/lld RSS | rivet --no-fork / mold --no-fork | rivet --threads=1 / lld --threads=1 |"
+      print "|---|---:|---:|---:|---:|---:|---:|"
       for (i = 1; i <= nw; i++) {
         w = order[i]
         r = w SUBSEP "rivet"; m = w SUBSEP "mold"; d = w SUBSEP "lld"
         r1 = w SUBSEP "rivet_--threads=1"; d1 = w SUBSEP "lld-t1"
-        printf "| %s | %s | %s | %s | %s | %s |\n", w, ratio(wall[r], wall[m]), ratio(rss[r], rss[m]),
-          ratio(wall[r], wall[d]), ratio(rss[r], rss[d]), ratio(wall[r1], wall[d1])
+        rn = w SUBSEP "rivet_--no-fork"; mn = w SUBSEP "mold-nofork"
+        printf "| %s | %s | %s | %s | %s | %s | %s |\n", w, ratio(wall[r], wall[m]), ratio(rss[r], rss[m]),
+          ratio(wall[r], wall[d]), ratio(rss[r], rss[d]), ratio(wall[rn], wall[mn]), ratio(wall[r1], wall[d1])
       }
     }' "$tsv"
 } | tee "$here/results.md"
