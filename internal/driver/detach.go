@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/rivet-linker/rivet/internal/link"
 	"github.com/rivet-linker/rivet/internal/options"
 	"github.com/rivet-linker/rivet/internal/output"
@@ -65,7 +67,7 @@ func Done(code int) {
 	report = nil
 	if null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0); err == nil {
 		for fd := 0; fd <= 2; fd++ {
-			syscall.Dup2(int(null.Fd()), fd)
+			unix.Dup3(int(null.Fd()), fd, 0)
 		}
 		null.Close()
 	}
@@ -94,17 +96,23 @@ func runDetached(argv []string, stderr io.Writer) (code int, ok bool) {
 		return 0, false
 	}
 	defer r.Close()
+	// /proc/self/exe is this very binary even if the file was replaced.
+	if _, err := os.Stat("/proc/self/exe"); err == nil {
+		exe = "/proc/self/exe"
+	}
 	cmd := &exec.Cmd{Path: exe, Args: argv, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
 		ExtraFiles: []*os.File{w}, Env: append(os.Environ(), reportEnv+"=3")}
+	// Interrupting the parent interrupts the link (which then removes its
+	// temporary file). Installed before the child exists, so that no
+	// signal can end the parent alone.
+	sigs := make(chan os.Signal, 1)
+	notifyStop(sigs)
+	defer signal.Stop(sigs)
 	if err := cmd.Start(); err != nil {
 		w.Close()
 		return 0, false
 	}
 	w.Close()
-	// Interrupting the parent interrupts the link (which then removes its
-	// temporary file).
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, stopSignals...)
 	go func() {
 		for s := range sigs {
 			cmd.Process.Signal(s)
@@ -121,7 +129,7 @@ func runDetached(argv []string, stderr io.Writer) (code int, ok bool) {
 		return 0, true
 	case errors.As(err, &ee):
 		if st, isWS := ee.Sys().(syscall.WaitStatus); isWS && st.Signaled() {
-			for _, s := range stopSignals {
+			for _, s := range append(stopSignals, syscall.SIGPIPE) {
 				if s == st.Signal() {
 					raise(st.Signal()) // interrupted: end the same way
 				}
@@ -142,12 +150,23 @@ var stopSignals = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP}
 // cleanupOnSignal makes a stop signal remove the temporary output first.
 func cleanupOnSignal() {
 	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, stopSignals...)
+	notifyStop(sigs)
 	go func() {
 		s := <-sigs
 		output.RemoveTemps()
 		raise(s.(syscall.Signal))
 	}()
+}
+
+// notifyStop delivers the stop signals to c, except those the process was
+// started with ignored (nohup, a background job of a shell): handling them
+// would turn them back on.
+func notifyStop(c chan<- os.Signal) {
+	for _, s := range stopSignals {
+		if !signal.Ignored(s) {
+			signal.Notify(c, s)
+		}
+	}
 }
 
 // raise ends the process by signal s (default action).

@@ -58,7 +58,9 @@ func Main(argv []string, stdout, stderr io.Writer) int {
 	}
 	cfg.Ident = "Linker: rivet " + fullVersion()
 	if cfg.Version {
-		fmt.Fprintf(stdout, "rivet %s (compatible with GNU linkers)\n", fullVersion())
+		if report == nil { // a detached child: the parent printed it
+			fmt.Fprintf(stdout, "rivet %s (compatible with GNU linkers)\n", fullVersion())
+		}
 		if cfg.VersionOnly || len(cfg.Inputs) == 0 {
 			return 0
 		}
@@ -84,6 +86,13 @@ func Main(argv []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "rivet: error: linker scripts (-T %s) are not supported yet\n", cfg.Scripts[0])
 		return 1
 	}
+	l := link.New(cfg, arch, stdout, stderr)
+	if detach(cfg, l) {
+		if code, ok := runDetached(argv, stderr); ok {
+			return code
+		}
+	}
+	cleanupOnSignal()
 	// RIVET_CPUPROFILE=file writes a Go CPU profile of the link (for
 	// performance work; see docs/architecture.md).
 	if p := os.Getenv("RIVET_CPUPROFILE"); p != "" {
@@ -103,13 +112,6 @@ func Main(argv []string, stdout, stderr io.Writer) int {
 			}
 		}()
 	}
-	l := link.New(cfg, arch, stdout, stderr)
-	if detach(cfg, l) {
-		if code, ok := runDetached(argv, stderr); ok {
-			return code
-		}
-	}
-	cleanupOnSignal()
 	run := l.Run
 	if cfg.Relocatable {
 		run = l.RunRelocatable
