@@ -578,16 +578,6 @@ func (l *Linker) localInSymtab(s *Symbol) bool {
 // strtabName is the name .strtab holds for s: buildSymtab sizes .strtab
 // with it and writeStrtab writes it, so the two always agree.
 func (l *Linker) strtabName(s *Symbol) string {
-	if s.isLocal {
-		return s.Name
-	}
-	return l.symtabName(s)
-}
-
-func (l *Linker) symtabName(s *Symbol) string {
-	if s.verName != "" && l.out == reloc.OutShared {
-		return s.Name
-	}
 	return s.Name
 }
 

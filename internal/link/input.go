@@ -131,15 +131,8 @@ func (l *Linker) loadInputs() {
 
 // findLibrary searches the library path for -lname (or -l:name).
 func (l *Linker) findLibrary(name string, verbatim, static bool) (string, bool) {
+	cands := libCandidates(name, verbatim, static)
 	for _, dir := range l.libDirs {
-		var cands []string
-		if verbatim {
-			cands = []string{name}
-		} else if static {
-			cands = []string{"lib" + name + ".a"}
-		} else {
-			cands = []string{"lib" + name + ".so", "lib" + name + ".a"}
-		}
 		for _, c := range cands {
 			p := filepath.Join(dir, c)
 			if l.usableLibrary(p) {
@@ -148,6 +141,18 @@ func (l *Linker) findLibrary(name string, verbatim, static bool) (string, bool) 
 		}
 	}
 	return "", false
+}
+
+// libCandidates are the file names -lname (-l:name) looks for in each
+// directory, in order.
+func libCandidates(name string, verbatim, static bool) []string {
+	switch {
+	case verbatim:
+		return []string{name}
+	case static:
+		return []string{"lib" + name + ".a"}
+	}
+	return []string{"lib" + name + ".so", "lib" + name + ".a"}
 }
 
 // usableLibrary reports whether p exists and is not an ELF file of another machine.
@@ -491,12 +496,7 @@ func (l *Linker) InputBytes() int64 {
 		case options.InputFile:
 			size(in.Name)
 		case options.InputLib, options.InputLibVerbatim:
-			names := []string{"lib" + in.Name + ".so", "lib" + in.Name + ".a"}
-			if in.Kind == options.InputLibVerbatim {
-				names = []string{in.Name}
-			} else if in.Static {
-				names = names[1:]
-			}
+			names := libCandidates(in.Name, in.Kind == options.InputLibVerbatim, in.Static)
 		search:
 			for _, dir := range l.libDirs {
 				for _, n := range names {
