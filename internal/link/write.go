@@ -406,7 +406,9 @@ func (l *Linker) writeBuildID(buf []byte) {
 	case style == "md5":
 		sum = l.treeHash(buf, md5.New)
 	case style == "fast":
-		sum = l.fastTreeHash(buf)
+		sum = l.crcTreeHash(buf)[:8]
+	case style == "tree":
+		sum = l.crcTreeHash(buf)
 	case style == "uuid":
 		sum = make([]byte, 16)
 		rand.Read(sum)
@@ -425,11 +427,14 @@ const buildIDChunk = 4 << 20
 // castagnoli is the CRC-32C table (hardware CRC32 instructions on x86-64).
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
-// fastTreeHash is --build-id=fast (8 bytes, as lld's): each chunk gets
-// two hardware-accelerated CRC-32s (Castagnoli and IEEE), and the id is
-// the start of the SHA-1 of those. It identifies contents like the other
-// styles but is not meant to resist deliberate collisions.
-func (l *Linker) fastTreeHash(buf []byte) []byte {
+// crcTreeHash is the SHA-1 of two hardware-accelerated CRC-32s
+// (Castagnoli and IEEE) per chunk. A bare --build-id is all 20 bytes (the
+// length GNU ld gives it); --build-id=fast is the first 8 (lld's length).
+// It identifies contents like the other styles, at a quarter of the cost
+// of SHA-1 chunks, but is not meant to resist deliberate collisions: lld
+// made the same choice for a bare --build-id. --build-id=sha1 and =md5
+// hash the chunks with those functions.
+func (l *Linker) crcTreeHash(buf []byte) []byte {
 	n := (len(buf) + buildIDChunk - 1) / buildIDChunk
 	crcs := make([]byte, 8*n)
 	l.parallelFor("build-id", n, func(_, i int) {
@@ -438,7 +443,7 @@ func (l *Linker) fastTreeHash(buf []byte) []byte {
 		binary.LittleEndian.PutUint32(crcs[8*i+4:], crc32.ChecksumIEEE(chunk))
 	})
 	sum := sha1.Sum(crcs)
-	return sum[:8]
+	return sum[:]
 }
 
 // treeHash is newHash over the concatenated newHash sums of buf's chunks.

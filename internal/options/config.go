@@ -90,7 +90,7 @@ type Config struct {
 	GCSections      bool   // --gc-sections
 	PrintGCSections bool   // --print-gc-sections
 	EhFrameHdr      bool   // --eh-frame-hdr
-	BuildID         string // "", "none", "sha1", "md5", "uuid", "fast", or "0x<hex>"
+	BuildID         string // "", "none", "tree" (bare --build-id), "sha1", "md5", "uuid", "fast", or "0x<hex>"
 	HashStyleSysv   bool   // --hash-style=sysv|both
 	HashStyleGNU    bool   // --hash-style=gnu|both (default both)
 

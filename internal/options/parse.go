@@ -267,12 +267,12 @@ func (p *parser) addRpath(dir string) {
 
 func setBuildID(c *Config, use optUse) error {
 	if !use.hasVal {
-		c.BuildID = "sha1"
+		c.BuildID = "tree"
 		return nil
 	}
 	v := use.val
 	switch v {
-	case "sha1", "md5", "uuid", "fast", "none":
+	case "sha1", "md5", "uuid", "fast", "tree", "none":
 		c.BuildID = v
 		return nil
 	}
@@ -280,7 +280,7 @@ func setBuildID(c *Config, use optUse) error {
 		c.BuildID = v
 		return nil
 	}
-	return fmt.Errorf("invalid --build-id style: %q (want sha1, md5, uuid, fast, none or 0x<hex>)", v)
+	return fmt.Errorf("invalid --build-id style: %q (want tree, sha1, md5, uuid, fast, none or 0x<hex>)", v)
 }
 
 func isHex(s string) bool {
@@ -723,7 +723,7 @@ var optionTable = []option{
 		do: cfgFlag(func(c *Config) { c.EhFrameHdr = true })},
 	{names: []string{"no-eh-frame-hdr"}, help: "Do not create .eh_frame_hdr",
 		do: cfgFlag(func(c *Config) { c.EhFrameHdr = false })},
-	{names: []string{"build-id"}, arg: argOptional, meta: "STYLE", help: "Add a build ID note: sha1 (default), md5, uuid, fast, none or 0xHEX",
+	{names: []string{"build-id"}, arg: argOptional, meta: "STYLE", help: "Add a build ID note: tree (default: 20 bytes, fast), sha1, md5, uuid, fast (8 bytes), none or 0xHEX",
 		do: func(p *parser, use optUse) error { return setBuildID(p.cfg, use) }},
 	{names: []string{"relax"}, help: "Relax instruction sequences where possible (default)",
 		do: cfgFlag(func(c *Config) { c.NoRelax = false })},

@@ -118,7 +118,7 @@ func withGccCommon(c *Config) {
 		"-pass-through=-lgcc",
 		"-pass-through=-lgcc_s",
 	}
-	c.BuildID = "sha1"
+	c.BuildID = "tree"
 	c.Emulation = "elf_x86_64"
 	c.HashStyleSysv = false
 	c.LibraryPath = gccLibPaths
@@ -447,14 +447,15 @@ func TestOptionSpellings(t *testing.T) {
 
 func TestBuildIDAndHashStyle(t *testing.T) {
 	runParseCases(t, []parseCase{
-		{"build-id", split("--build-id"), with(func(c *Config) { c.BuildID = "sha1" })},
+		{"build-id", split("--build-id"), with(func(c *Config) { c.BuildID = "tree" })},
 		{"build-id does not take next arg", split("--build-id md5"), with(func(c *Config) {
-			c.BuildID = "sha1"
+			c.BuildID = "tree"
 			c.Inputs = []Input{file("md5")}
 		})},
 		{"build-id=md5", split("--build-id=md5"), with(func(c *Config) { c.BuildID = "md5" })},
 		{"build-id=uuid", split("-build-id=uuid"), with(func(c *Config) { c.BuildID = "uuid" })},
 		{"build-id=fast", split("--build-id=fast"), with(func(c *Config) { c.BuildID = "fast" })},
+		{"build-id=tree", split("--build-id=tree"), with(func(c *Config) { c.BuildID = "tree" })},
 		{"build-id=none", split("--build-id --build-id=none"), with(func(c *Config) { c.BuildID = "none" })},
 		{"build-id=hex", split("--build-id=0xdeadBEEF"), with(func(c *Config) { c.BuildID = "0xdeadBEEF" })},
 		{"hash gnu", split("--hash-style=gnu"), with(func(c *Config) { c.HashStyleSysv = false })},

@@ -58,7 +58,7 @@ func TestDeterministicAtAnyThreadCount(t *testing.T) {
 			for _, st := range []struct {
 				style string
 				size  int
-			}{{"md5", 16}, {"fast", 8}} {
+			}{{"md5", 16}, {"fast", 8}, {"tree", 20}} {
 				a := link(m.name+"."+st.style+".t1", append([]string{"-Wl,--build-id=" + st.style, "-Wl,--threads=1"}, m.flags...)...)
 				b := link(m.name+"."+st.style, append([]string{"-Wl,--build-id=" + st.style}, m.flags...)...)
 				ida, idb := buildID(t, a), buildID(t, b)
