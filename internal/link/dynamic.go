@@ -183,7 +183,7 @@ func (l *Linker) placeInternal(sec *Section) {
 		}
 	}
 	o := &OutSection{name: name}
-	o.shdr = sec.shdr
+	o.shdr = sec.shdr.elf()
 	o.shdr.Size = 0
 	o.rank = rankOf(name, o.shdr.Type, o.shdr.Flags)
 	o.members = []*Section{sec}

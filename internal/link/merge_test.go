@@ -3,8 +3,6 @@ package link
 import (
 	"slices"
 	"testing"
-
-	"github.com/rivet-linker/rivet/internal/elfio"
 )
 
 func TestHasPiece(t *testing.T) {
@@ -41,6 +39,6 @@ func TestSplitPieces(t *testing.T) {
 	}
 }
 
-func shdrOf(flags, entsize uint64) elfio.Shdr {
-	return elfio.Shdr{Type: shtProgbits, Flags: flags, Entsize: entsize, Addralign: 1}
+func shdrOf(flags, entsize uint64) secHdr {
+	return secHdr{Type: shtProgbits, Flags: flags, Entsize: entsize, Addralign: 1}
 }

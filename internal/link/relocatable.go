@@ -140,7 +140,7 @@ func (l *Linker) relAssign(rs *relState) {
 				o = byName[s.name]
 			}
 			if o == nil {
-				o = &relOut{name: s.name, shdr: s.shdr}
+				o = &relOut{name: s.name, shdr: s.shdr.elf()}
 				o.shdr.Size, o.shdr.Addr, o.shdr.Addralign = 0, 0, 1
 				if inGroup[s] == nil {
 					o.shdr.Flags &^= shfGroup

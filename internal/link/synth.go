@@ -2,6 +2,7 @@ package link
 
 import (
 	"debug/elf"
+	"math"
 
 	"github.com/rivet-linker/rivet/internal/elfio"
 	"github.com/rivet-linker/rivet/internal/reloc"
@@ -196,8 +197,12 @@ func (l *Linker) createSynthetics() {
 	for _, f := range l.objects {
 		for _, s := range f.sections {
 			if s != nil && s.alive && s.dynRelCount > 0 {
-				s.dynRelBase = n
-				n += s.dynRelCount
+				if n > math.MaxInt32-int(s.dynRelCount) {
+					l.errorf("%s: section %s: more than 2^31 dynamic relocations", f.name, s.name)
+					return
+				}
+				s.dynRelBase = int32(n)
+				n += int(s.dynRelCount)
 			}
 		}
 	}

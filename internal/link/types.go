@@ -153,17 +153,14 @@ type File struct {
 
 // Section is one input section.
 type Section struct {
-	file      *File
-	idx       uint32
-	name      string
-	shdr      elfio.Shdr
-	data      []byte
-	relas     []byte  // SHT_RELA contents applying to this section
-	acts      []uint8 // per relocation: the scan's decision (packDecision), 0 if none
-	out       *OutSection
-	off       uint64 // offset within out
-	alive     bool
-	discarded bool // lost a COMDAT group or was dropped
+	file  *File
+	name  string
+	shdr  secHdr
+	data  []byte
+	relas []byte  // SHT_RELA contents applying to this section
+	acts  []uint8 // per relocation: the scan's decision (packDecision), 0 if none
+	out   *OutSection
+	off   uint64 // offset within out
 	// .eh_frame pieces.
 	eh *ehSection
 	// FDEs describing this (code) section, for --gc-sections.
@@ -171,8 +168,31 @@ type Section struct {
 	// Merged-string pieces (SHF_MERGE|SHF_STRINGS).
 	merge *mergeSection
 	// Dynamic relocations this section emits: first index in .rela.dyn.
-	dynRelBase  int
-	dynRelCount int
+	dynRelBase  int32
+	dynRelCount int32
+	idx         uint32 // section index in file
+	alive       bool
+	discarded   bool // lost a COMDAT group or was dropped
+}
+
+// secHdr is the part of an input section's header the link uses (the
+// name, address, offset and sh_info of an input section are not).
+type secHdr struct {
+	Type      uint32
+	Link      uint32
+	Flags     uint64
+	Size      uint64
+	Addralign uint64
+	Entsize   uint64
+}
+
+func newSecHdr(sh elfio.Shdr) secHdr {
+	return secHdr{Type: sh.Type, Link: sh.Link, Flags: sh.Flags, Size: sh.Size, Addralign: sh.Addralign, Entsize: sh.Entsize}
+}
+
+// elf is h as an ELF section header (name, address, offset and info zero).
+func (h secHdr) elf() elfio.Shdr {
+	return elfio.Shdr{Type: h.Type, Link: h.Link, Flags: h.Flags, Size: h.Size, Addralign: h.Addralign, Entsize: h.Entsize}
 }
 
 func (s *Section) size() uint64 {

@@ -225,7 +225,7 @@ func (rw *relocWriter) writeSection(sec *Section, out []byte) {
 		return
 	}
 	l := rw.l
-	cursor := sec.dynRelBase
+	cursor := int(sec.dynRelBase)
 	base := sec.out.addr + sec.off
 	n := len(sec.relas) / elfio.RelaSize
 	for i := 0; i < n; i++ {
@@ -239,8 +239,8 @@ func (rw *relocWriter) writeSection(sec *Section, out []byte) {
 			i++
 		}
 	}
-	if cursor != sec.dynRelBase+sec.dynRelCount {
-		rw.errorf("internal error: %s: %d dynamic relocations planned, %d written", secLoc(sec, 0), sec.dynRelCount, cursor-sec.dynRelBase)
+	if cursor != int(sec.dynRelBase+sec.dynRelCount) {
+		rw.errorf("internal error: %s: %d dynamic relocations planned, %d written", secLoc(sec, 0), sec.dynRelCount, cursor-int(sec.dynRelBase))
 	}
 }
 
