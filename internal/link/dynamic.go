@@ -97,7 +97,7 @@ func (l *Linker) allocateCopies() {
 		s := l.sym(id)
 		k := key{s.file, s.value}
 		if sec, ok := done[k]; ok {
-			s.copySec, s.sec = nil, sec
+			s.sec = sec
 			continue
 		}
 		// Data the library keeps read-only goes to .data.rel.ro, so that

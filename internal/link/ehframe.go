@@ -14,8 +14,8 @@ import (
 // gets one table entry per surviving FDE.
 
 type ehSection struct {
-	records  []*ehRecord
-	outStart uint64 // where this section's surviving records begin in the output
+	records  []ehRecord // allocated at their final number: FDEs point to CIEs, sections to FDEs
+	outStart uint64     // where this section's surviving records begin in the output
 	outEnd   uint64
 }
 
@@ -23,7 +23,8 @@ type ehSection struct {
 // surviving record that contains it, else to where the section's records
 // begin (e.g. crtbegin's __EH_FRAME_BEGIN__ in an empty section) or end.
 func (eh *ehSection) addrOf(off uint64) uint64 {
-	for _, r := range eh.records {
+	for i := range eh.records {
+		r := &eh.records[i]
 		if off >= r.off && off < r.off+r.size && r.hasOut {
 			return r.outOff + (off - r.off)
 		}
@@ -39,18 +40,32 @@ func (eh *ehSection) addrOf(off uint64) uint64 {
 
 type ehRecord struct {
 	sec      *Section
-	off      uint64 // within the input section
-	size     uint64 // including the length field
-	isCIE    bool
+	off      uint64    // within the input section
+	size     uint64    // including the length field
 	cie      *ehRecord // FDE: its CIE; CIE: the canonical copy (itself if unique)
 	relLo    int       // relocations [relLo, relHi) fall in this record
 	relHi    int
 	target   *Section // FDE: the section its pc_begin refers to
-	alive    bool
 	outOff   uint64
-	hasOut   bool
 	pcBegin  uint64 // FDE, after layout
-	cieUsers int
+	cieUsers int32
+	isCIE    bool
+	alive    bool
+	hasOut   bool
+}
+
+// countEhRecords counts the records parseEhSection will find in d (it
+// stops where parseEhSection stops, at a terminator or a malformed length).
+func countEhRecords(d []byte) int {
+	n := 0
+	for off := uint64(0); uint64(len(d))-off >= 4; n++ {
+		length := uint64(elfio.U32(d[off:]))
+		if length == 0 || length == 0xffffffff || length < 4 || length+4 > uint64(len(d))-off {
+			break
+		}
+		off += length + 4
+	}
+	return n
 }
 
 // parseEhFrames splits each .eh_frame into records and attaches each FDE
@@ -82,6 +97,7 @@ func (l *Linker) parseEhSection(f *File, s *Section, errs *diags) {
 		}
 	}
 	var cies []*ehRecord // a section has one or two: a slice beats a map
+	eh.records = make([]ehRecord, 0, countEhRecords(d))
 	ri := 0
 	for off := uint64(0); off < uint64(len(d)); {
 		if uint64(len(d))-off < 4 {
@@ -102,7 +118,12 @@ func (l *Linker) parseEhSection(f *File, s *Section, errs *diags) {
 			return
 		}
 		id := elfio.U32(d[off+4:])
-		rec := &ehRecord{sec: s, off: off, size: size, isCIE: id == 0}
+		if len(eh.records) == cap(eh.records) {
+			errs.errorf("%s: internal error: .eh_frame records miscounted", secLoc(s, off))
+			return
+		}
+		eh.records = append(eh.records, ehRecord{sec: s, off: off, size: size, isCIE: id == 0})
+		rec := &eh.records[len(eh.records)-1]
 		for ri < nrel && elfio.ReadRela(s.relas, ri).Offset < off {
 			ri++
 		}
@@ -139,7 +160,6 @@ func (l *Linker) parseEhSection(f *File, s *Section, errs *diags) {
 				}
 			}
 		}
-		eh.records = append(eh.records, rec)
 		off += size
 	}
 }
@@ -153,7 +173,8 @@ func (l *Linker) finishEhFrames() (size uint64, fdes int) {
 			if s.eh == nil || !s.alive {
 				continue
 			}
-			for _, r := range s.eh.records {
+			for ri := range s.eh.records {
+				r := &s.eh.records[ri]
 				if r.isCIE {
 					continue
 				}
@@ -162,7 +183,8 @@ func (l *Linker) finishEhFrames() (size uint64, fdes int) {
 					r.cie.cieUsers++
 				}
 			}
-			for _, r := range s.eh.records {
+			for ri := range s.eh.records {
+				r := &s.eh.records[ri]
 				if !r.isCIE || r.cieUsers == 0 {
 					continue
 				}
@@ -201,7 +223,8 @@ func (l *Linker) finishEhFrames() (size uint64, fdes int) {
 				continue
 			}
 			s.eh.outStart = off
-			for _, r := range s.eh.records {
+			for ri := range s.eh.records {
+				r := &s.eh.records[ri]
 				if !r.alive {
 					continue
 				}
@@ -253,7 +276,8 @@ func (l *Linker) writeFileEhFrame(f *File, buf []byte, addr uint64, rw *relocWri
 		if s.eh == nil || !s.alive {
 			continue
 		}
-		for _, r := range s.eh.records {
+		for ri := range s.eh.records {
+			r := &s.eh.records[ri]
 			if !r.hasOut {
 				continue
 			}

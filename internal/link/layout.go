@@ -397,7 +397,7 @@ func (l *Linker) finalizeLinkerSymbols() {
 	// the load base, so they are not absolute.
 	set := func(id SymID, v uint64) {
 		s := l.sym(id)
-		s.value, s.outSec = v, nil
+		s.value = v
 	}
 	for _, id := range l.linkerSyms {
 		s := l.sym(id)

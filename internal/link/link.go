@@ -57,6 +57,7 @@ type Linker struct {
 
 	wraps         map[string]bool
 	symWarnings   map[string]string // .gnu.warning.SYM texts
+	symVer        map[SymID]string  // version of a definition named foo@V or foo@@V in an object
 	symCls        []uint8           // per symbol id during the scan: class byte (classifySymbols)
 	symVA         []uint64          // per symbol id while writing: its address (computeSymVA)
 	symVAFlags    []uint8           // per symbol id while writing: vaMergeSection, vaPLT
@@ -112,6 +113,7 @@ func New(cfg *options.Config, arch reloc.Arch, stdout, stderr io.Writer) *Linker
 		symMap:      map[string]SymID{},
 		wraps:       map[string]bool{},
 		symWarnings: map[string]string{},
+		symVer:      map[SymID]string{},
 		startStop:   map[string]bool{},
 	}
 	for _, w := range cfg.Wrap {

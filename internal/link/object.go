@@ -478,7 +478,7 @@ func (l *Linker) addGlobal(f *File, i int, es elfio.Sym, name string) {
 	s.lazyAr = nil
 	if ver != "" {
 		s.Name = base
-		s.verName, s.verDefault = ver, isDefault
+		l.symVer[id], s.verDefault = ver, isDefault
 	}
 }
 

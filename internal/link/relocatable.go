@@ -232,11 +232,11 @@ func (l *Linker) relSymtab(rs *relState) {
 			continue
 		}
 		name := s.Name
-		if s.verName != "" {
+		if ver := l.symVer[id]; ver != "" {
 			if s.verDefault {
-				name += "@@" + s.verName
+				name += "@@" + ver
 			} else {
-				name += "@" + s.verName
+				name += "@" + ver
 			}
 		}
 		bind := elf.STB_GLOBAL

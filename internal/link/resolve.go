@@ -306,10 +306,10 @@ func (l *Linker) applyVersionScripts() {
 				}
 			}
 		}
-		if s.verName != "" {
-			idx, ok := verIndex(s.verName)
+		if ver := l.symVer[id]; ver != "" {
+			idx, ok := verIndex(ver)
 			if !ok {
-				l.errorf("symbol %s has undefined version %s", s.Name, s.verName)
+				l.errorf("symbol %s has undefined version %s", s.Name, ver)
 				continue
 			}
 			s.verOut = idx

@@ -544,7 +544,8 @@ func deadFDERelocs(sec *Section) []bool {
 		return nil
 	}
 	var dead []bool
-	for _, r := range sec.eh.records {
+	for ri := range sec.eh.records {
+		r := &sec.eh.records[ri]
 		if r.isCIE || r.relLo >= r.relHi || fdeLive(r) {
 			continue
 		}

@@ -76,32 +76,27 @@ const (
 
 // Symbol is one symbol of the link.
 type Symbol struct {
-	// Fields are grouped by size (8-byte, 4, 2, 1) so that the struct has
-	// no padding: there is one per symbol of every loaded object.
+	// Fields are grouped by size (8-byte, 4, 2, 1) so that only the end is
+	// padded: there is one per symbol of every loaded object (120 bytes).
+	// Rare attributes live in side tables (Linker.symVer).
 	Name string
 	// Definition.
-	file   *File    // defining file (object or shared), nil for undefined/linker
-	sec    *Section // defining input section; nil: absolute (or linker/common before allocation)
-	outSec *OutSection
-	value  uint64 // section-relative (stDefined with sec), absolute, or outSec-relative
-	size   uint64
+	file  *File    // defining file (object or shared), nil for undefined/linker
+	sec   *Section // defining input section; nil: absolute (or linker/common before allocation)
+	value uint64   // section-relative (stDefined with sec), or absolute
+	size  uint64
 	// Lazy (archive) definition: member lazyIdx of lazyAr.
 	lazyAr    *archive
 	commonAln uint64
-	// Versioning of definitions in this output.
-	verName string // from foo@V / foo@@V in an object
-	copySec *OutSection
-	copyOff uint64
 
-	lazyIdx   int32
-	flags     uint32
-	gotIdx    int32 // slot index in .got, -1 none
-	pltIdx    int32 // entry index in .plt, -1 none
-	gdIdx     int32
-	ieIdx     int32
-	descIdx   int32
-	dynIdx    int32 // index in .dynsym, 0 none
-	symtabIdx int32
+	lazyIdx int32
+	flags   uint32
+	gotIdx  int32 // slot index in .got, -1 none
+	pltIdx  int32 // entry index in .plt, -1 none
+	gdIdx   int32
+	ieIdx   int32
+	descIdx int32
+	dynIdx  int32 // index in .dynsym, 0 none
 
 	verIdx uint16 // version index in the defining shared object
 	verOut uint16 // output version index (.gnu.version)
