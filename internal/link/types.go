@@ -158,7 +158,8 @@ type Section struct {
 	off   uint64 // offset within out
 	// .eh_frame pieces.
 	eh *ehSection
-	// FDEs describing this (code) section, for --gc-sections.
+	// FDEs describing this (code) section, for --gc-sections and the
+	// address-ordered .eh_frame_hdr table.
 	fdes []*ehRecord
 	// Merged-string pieces (SHF_MERGE|SHF_STRINGS).
 	merge *mergeSection

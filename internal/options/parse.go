@@ -723,7 +723,7 @@ var optionTable = []option{
 		do: cfgFlag(func(c *Config) { c.EhFrameHdr = true })},
 	{names: []string{"no-eh-frame-hdr"}, help: "Do not create .eh_frame_hdr",
 		do: cfgFlag(func(c *Config) { c.EhFrameHdr = false })},
-	{names: []string{"build-id"}, arg: argOptional, meta: "STYLE", help: "Add a build ID note: tree (default: 20 bytes, fast), sha1, md5, uuid, fast (8 bytes), none or 0xHEX",
+	{names: []string{"build-id"}, arg: argOptional, meta: "STYLE", help: "Add a build ID note: tree (the default: 20 bytes from CRC-32s of 4 MiB chunks), sha1, md5, uuid, fast (8 bytes), none or 0xHEX",
 		do: func(p *parser, use optUse) error { return setBuildID(p.cfg, use) }},
 	{names: []string{"relax"}, help: "Relax instruction sequences where possible (default)",
 		do: cfgFlag(func(c *Config) { c.NoRelax = false })},
