@@ -3,6 +3,9 @@
 package driver
 
 import (
+	"bytes"
+	"debug/elf"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"os"
@@ -14,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/rivet-linker/rivet/internal/arch/aarch64"
 	"github.com/rivet-linker/rivet/internal/arch/x86_64"
 	"github.com/rivet-linker/rivet/internal/link"
 	"github.com/rivet-linker/rivet/internal/options"
@@ -53,7 +57,7 @@ func Main(argv []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "Usage: rivet [options] file...\n%s", options.Usage())
 		// libtool's configure only builds shared libraries when `ld --help`
 		// matches ': supported targets:.* elf' (as GNU ld's and lld's do).
-		fmt.Fprintf(stdout, "rivet: supported targets: elf64-x86-64 elf\n")
+		fmt.Fprintf(stdout, "rivet: supported targets: elf64-x86-64 elf64-littleaarch64 elf\n")
 		return 0
 	}
 	cfg.Ident = "Linker: rivet " + fullVersion()
@@ -163,12 +167,64 @@ func fullVersion() string {
 	return Version + " (" + Commit + ")"
 }
 
-// pickArch chooses the architecture from -m (only x86-64 exists so far).
+// pickArch chooses the architecture from -m, or else from the first input
+// file that is an ELF object (or an archive of them); x86-64 when there is
+// none.
 func pickArch(cfg *options.Config) (reloc.Arch, error) {
 	switch m := cfg.Emulation; {
-	case m == "" || m == "elf_x86_64" || strings.HasPrefix(m, "elf_x86_64"):
+	case m == "":
+		if machineOfInputs(cfg) == elf.EM_AARCH64 {
+			return aarch64.New(), nil
+		}
 		return x86_64.New(), nil
+	case m == "elf_x86_64" || strings.HasPrefix(m, "elf_x86_64"):
+		return x86_64.New(), nil
+	case m == "aarch64linux" || m == "aarch64elf":
+		return aarch64.New(), nil
 	default:
-		return nil, fmt.Errorf("unsupported emulation: %s (rivet supports elf_x86_64)", m)
+		return nil, fmt.Errorf("unsupported emulation: %s (rivet supports elf_x86_64 and aarch64linux)", m)
 	}
+}
+
+// machineOfInputs reads e_machine of the first input file that is an ELF
+// file or an archive whose first ELF member says it.
+func machineOfInputs(cfg *options.Config) elf.Machine {
+	for _, in := range cfg.Inputs {
+		if in.Kind != options.InputFile {
+			continue
+		}
+		f, err := os.Open(in.Name)
+		if err != nil {
+			continue
+		}
+		var hdr [4096]byte
+		n, _ := io.ReadFull(f, hdr[:])
+		f.Close()
+		b := hdr[:n]
+		if m, ok := elfMachine(b); ok {
+			return m
+		}
+		if bytes.HasPrefix(b, []byte("!<arch>\n")) {
+			// Member headers are 60 bytes; look at the first few members
+			// that fit in what was read (the symbol table comes first).
+			for off := 8; off+60 <= len(b); {
+				size, err := strconv.Atoi(strings.TrimSpace(string(b[off+48 : off+58])))
+				if err != nil || size < 0 {
+					break
+				}
+				if m, ok := elfMachine(b[off+60:]); ok {
+					return m
+				}
+				off += 60 + size + size&1
+			}
+		}
+	}
+	return elf.EM_NONE
+}
+
+func elfMachine(b []byte) (elf.Machine, bool) {
+	if len(b) < 20 || string(b[:4]) != elf.ELFMAG {
+		return 0, false
+	}
+	return elf.Machine(binary.LittleEndian.Uint16(b[18:])), true
 }

@@ -10,10 +10,11 @@ import (
 	"github.com/rivet-linker/rivet/internal/reloc"
 )
 
-// mergeProperties ANDs the x86 feature bits (IBT, SHSTK) of all inputs:
-// the output claims a feature only when every object has it.
+// mergeProperties ANDs the feature bits of all inputs (x86: IBT, SHSTK;
+// AArch64: BTI, PAC): the output claims a feature only when every object
+// has it.
 func (l *Linker) mergeProperties() {
-	const gnuPropX86Feature1And = 0xc0000002
+	featureAnd := l.arch.Target().PropFeatureAnd
 	sy := &l.synth
 	first := true
 	var and uint32
@@ -23,7 +24,7 @@ func (l *Linker) mergeProperties() {
 		}
 		var v uint32
 		if f.hasProps {
-			v = readX86Feature(f.props, gnuPropX86Feature1And)
+			v = readFeature(f.props, featureAnd)
 		}
 		if first {
 			and, first = v, false
@@ -31,7 +32,7 @@ func (l *Linker) mergeProperties() {
 			and &= v
 		}
 	}
-	// rivet's PLT has no ENDBR64: an IBT claim would be false.
+	// rivet's PLT has no ENDBR64 or BTI: an IBT/BTI claim would be false.
 	if len(l.synth.pltSyms)+len(l.synth.ipltSyms) > 0 || l.anyPLTNeeded() {
 		and &^= 1
 	}
@@ -49,8 +50,8 @@ func (l *Linker) anyPLTNeeded() bool {
 	return false
 }
 
-// readX86Feature finds a property in a .note.gnu.property section.
-func readX86Feature(d []byte, typ uint32) uint32 {
+// readFeature finds a property in a .note.gnu.property section.
+func readFeature(d []byte, typ uint32) uint32 {
 	for len(d) >= 12 {
 		namesz, descsz, ntype := elfio.U32(d), elfio.U32(d[4:]), elfio.U32(d[8:])
 		nameEnd := 12 + (uint64(namesz)+3)&^3

@@ -18,6 +18,8 @@ type segment struct {
 	class  int
 	secs   []*OutSection
 	isLoad bool
+	start  uint64 // --section-start of its first section
+	fixed  bool
 }
 
 // Segment classes of allocated sections, in address order.
@@ -82,10 +84,14 @@ func (l *Linker) layout() {
 			continue
 		}
 		var off uint64
-		for _, m := range o.members {
+		si := 0
+		for i, m := range o.members {
 			off = alignUp(off, m.shdr.Addralign)
 			m.off = off
 			off += m.shdr.Size
+			for ; si < len(o.slots) && o.slots[si].after == i; si++ {
+				off = o.slots[si].place(off)
+			}
 		}
 		o.size = off
 		if o.name == ".tbss" || (o.shdr.Flags&shfTLS != 0 && o.shdr.Type == shtNobits) {
@@ -116,8 +122,9 @@ func (l *Linker) layout() {
 			cur = &segment{class: clHeaders, isLoad: true}
 			loads = append(loads, cur)
 		}
-		if cur == nil || cur.class != c {
-			cur = &segment{class: c, isLoad: true}
+		start, fixed := l.cfg.SectionStart[o.name]
+		if cur == nil || cur.class != c || fixed {
+			cur = &segment{class: c, isLoad: true, start: start, fixed: fixed}
 			loads = append(loads, cur)
 		}
 		cur.secs = append(cur.secs, o)
@@ -181,17 +188,26 @@ func (l *Linker) layout() {
 	// Addresses.
 	page := l.cfg.ZMaxPageSize
 	if page == 0 {
-		page = 4096
+		page = l.arch.Target().MaxPageSize
 	}
 	var base uint64
 	if l.out == reloc.OutExec {
-		base = 0x400000
+		base = l.arch.Target().ExecBase
 	}
 	hdrSize := uint64(elfio.EhdrSize + nph*elfio.PhdrSize)
 	addr, off := base+hdrSize, hdrSize
 	for i, seg := range loads {
 		if i == 0 {
 			seg.phdr.Vaddr, seg.phdr.Offset = base, 0
+		} else if seg.fixed {
+			if seg.start < addr {
+				l.errorf("--section-start=%s=0x%x: the address is below the end of the preceding sections (0x%x)", seg.secs[0].name, seg.start, addr)
+				return
+			}
+			// A segment of its own, its file offset congruent to the
+			// address modulo the page size.
+			addr, off = seg.start, alignUp(off, page)+seg.start%page
+			seg.phdr.Vaddr, seg.phdr.Offset = addr, off
 		} else {
 			addr, off = alignUp(addr, page), alignUp(off, page)
 			// The first section's alignment may exceed the page size.
@@ -310,7 +326,7 @@ func (l *Linker) layout() {
 		}
 		phdrs = append(phdrs, p)
 		l.tlsStart, l.tlsAlign, l.tlsMemsz = first.addr, aln, p.Memsz
-		l.tlsEnd = first.addr + alignUp(p.Memsz, aln)
+		l.tp = l.arch.ThreadPointer(first.addr, p.Memsz, aln)
 	}
 	if sy.ehFrameHdr != nil {
 		phdrs = append(phdrs, secPhdr(elf.PT_GNU_EH_FRAME, elf.PF_R, sy.ehFrameHdr, 4))
@@ -414,14 +430,7 @@ func (l *Linker) finalizeLinkerSymbols() {
 		case "__bss_start":
 			set(id, bssStart)
 		case "_GLOBAL_OFFSET_TABLE_":
-			switch {
-			case sy.gotPlt != nil:
-				set(id, sy.gotPlt.addr)
-			case sy.gotSec != nil:
-				set(id, sy.gotSec.addr)
-			default:
-				set(id, l.base)
-			}
+			set(id, l.gotBaseAddr())
 		case "_DYNAMIC":
 			if sy.dynamic != nil {
 				set(id, sy.dynamic.addr)
@@ -441,10 +450,10 @@ func (l *Linker) finalizeLinkerSymbols() {
 			}
 		case "_TLS_MODULE_BASE_":
 			// Local-dynamic code adds x@dtpoff to the module base. Where
-			// LD relaxes to LE those offsets become TP-relative, so the
-			// base must be the thread pointer itself (TP offset 0).
-			if l.ldRelaxed() {
-				set(id, l.tlsEnd)
+			// LD relaxes to LE those offsets become TP-relative (x86-64),
+			// so the base must be the thread pointer itself (TP offset 0).
+			if l.ldRelaxed() && l.arch.LDRelaxRebasesDTPOff() {
+				set(id, l.tp)
 			} else {
 				set(id, l.tlsStart)
 			}

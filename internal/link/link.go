@@ -23,6 +23,7 @@ import (
 	"github.com/rivet-linker/rivet/internal/output"
 	"github.com/rivet-linker/rivet/internal/reloc"
 	"github.com/rivet-linker/rivet/internal/script"
+	"github.com/rivet-linker/rivet/internal/thunk"
 )
 
 // Linker is the state of one link.
@@ -86,17 +87,21 @@ type Linker struct {
 	warnings []string
 
 	// Layout and synthetic state.
-	outSecs   []*OutSection
-	synth     synthetics
-	segments  []segment
-	tlsStart  uint64
-	tlsEnd    uint64 // aligned end: the thread pointer in variant II
-	tlsAlign  uint64
-	tlsMemsz  uint64
-	entryAddr uint64
-	fileSize  uint64
-	stats     stats
-	phases    phases
+	outSecs  []*OutSection
+	synth    synthetics
+	segments []segment
+	tlsStart uint64
+	tp       uint64 // the thread pointer in the executable's TLS image
+	// Range extension thunks and erratum veneers (AArch64).
+	thunks     *thunk.Planner
+	patchSites []patchSite
+	thunkSyms  []symtabEntry
+	tlsAlign   uint64
+	tlsMemsz   uint64
+	entryAddr  uint64
+	fileSize   uint64
+	stats      stats
+	phases     phases
 }
 
 // ErrLink reports that errors were printed.
@@ -133,17 +138,10 @@ func New(cfg *options.Config, arch reloc.Arch, stdout, stderr io.Writer) *Linker
 	for _, d := range cfg.LibraryPath {
 		l.libDirs = append(l.libDirs, l.sysrootPath(d))
 	}
-	for _, d := range defaultLibDirs {
+	for _, d := range arch.Target().LibDirs {
 		l.libDirs = append(l.libDirs, l.cfg.Sysroot+d)
 	}
 	return l
-}
-
-// defaultLibDirs are GNU ld's built-in search directories on Debian x86-64.
-var defaultLibDirs = []string{
-	"/usr/local/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu",
-	"/usr/lib/x86_64-linux-gnu64", "/usr/local/lib64", "/lib64", "/usr/lib64",
-	"/usr/local/lib", "/lib", "/usr/lib",
 }
 
 func (l *Linker) staticPIE() bool {
@@ -228,6 +226,7 @@ func (l *Linker) Run() (err error) {
 		{"scan relocations", l.scanRelocations},
 		{"create synthetic sections", l.createSynthetics},
 		{"layout", l.layout},
+		{"thunks", l.placeThunks},
 		{"write output", l.writeOutput},
 		{"write map", l.writeMap},
 	}

@@ -21,6 +21,7 @@ type OutSection struct {
 	addr    uint64
 	off     uint64
 	size    uint64
+	slots   []slotPos // range extension thunk slots between members
 }
 
 // outputName maps an input section name to GNU ld's output section name.

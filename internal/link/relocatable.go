@@ -318,8 +318,14 @@ func (l *Linker) relRelocs(rs *relState) {
 					continue
 				}
 				sym, addend := l.relSymIndex(rs, f, r.Sym, r.Addend)
+				typ := r.Type
+				if sym == 0 && r.Sym != 0 {
+					// Its target was discarded (a duplicate COMDAT's
+					// FDE): R_*_NONE (0 on every arch), as GNU ld writes.
+					typ, addend = 0, 0
+				}
 				var b [elfio.RelaSize]byte
-				elfio.PutRela(b[:], m.off+r.Offset, r.Type, sym, addend)
+				elfio.PutRela(b[:], m.off+r.Offset, typ, sym, addend)
 				o.relas = append(o.relas, b[:]...)
 			}
 		}

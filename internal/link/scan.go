@@ -73,7 +73,7 @@ func (l *Linker) decide(f *File, sec *Section, r *elfio.Rela, data []byte) decis
 			// After LD->LE the offsets in the code sequence are
 			// TP-relative; offsets stored as data (and debug info) stay
 			// module-relative, to be added to a block start.
-			if sec.shdr.Flags&shfExec != 0 && l.ldRelaxed() {
+			if sec.shdr.Flags&shfExec != 0 && l.ldRelaxed() && l.arch.LDRelaxRebasesDTPOff() {
 				d.tls = reloc.ToLE
 			}
 		}
@@ -347,7 +347,7 @@ func (l *Linker) scanFile(f *File, fs *fileScan, st *stats) {
 					loc(), info.Name, displayName(s.Name), l.outputNoun())
 			case reloc.TLS:
 				l.scanTLS(fs, sec, s, d, loc)
-				if d.tls != reloc.Keep && l.arch.TLSRelaxConsumesNext(info.Kind) {
+				if d.tls != reloc.Keep && l.arch.TLSRelaxConsumesNext(r.Type) {
 					i++ // the __tls_get_addr call is part of the rewrite
 				}
 			}
@@ -445,8 +445,10 @@ func (l *Linker) scanTLS(fs *fileScan, sec *Section, s *Symbol, d decision, loc 
 
 // stats counts, per relocation kind, what the tables decided (--stats).
 type stats struct {
-	byKind [reloc.NumKinds][reloc.NumActions]int
-	tls    [reloc.NumKinds][reloc.NumTLSActions]int
+	byKind  [reloc.NumKinds][reloc.NumActions]int
+	tls     [reloc.NumKinds][reloc.NumTLSActions]int
+	thunks  int // range extension thunks
+	patches int // erratum 843419 veneers
 }
 
 func (st *stats) add(o *stats) {
@@ -492,6 +494,12 @@ func (l *Linker) printStats() {
 			if n := l.stats.tls[k][a]; n > 0 {
 				fmt.Fprintf(&b, "  %-22s tls:%-10s %d\n", k, a, n)
 			}
+		}
+	}
+	if _, ok := l.arch.(thunker); ok {
+		fmt.Fprintf(&b, "thunks: %d\n", l.stats.thunks)
+		if l.cfg.FixA53Erratum843419 {
+			fmt.Fprintf(&b, "erratum 843419 veneers: %d\n", l.stats.patches)
 		}
 	}
 	fmt.Fprint(l.stderr, b.String())

@@ -138,7 +138,7 @@ func (l *Linker) createSynthetics() {
 		sy.interp = l.newSynth(".interp", shtProgbits, a, 1, synInterp)
 		interp := l.cfg.DynamicLinker
 		if interp == "" {
-			interp = "/lib64/ld-linux-x86-64.so.2"
+			interp = l.arch.Target().DynamicLinker
 		}
 		sy.interp.size = uint64(len(interp) + 1)
 		l.interpPath = interp
@@ -217,6 +217,9 @@ func (l *Linker) createSynthetics() {
 		sy.relaPlt.shdr.Entsize = elfio.RelaSize
 		sy.relaPlt.size = uint64(np) * elfio.RelaSize
 		sy.plt = l.newSynth(".plt", shtProgbits, a|shfExec, 16, synPlt)
+		if l.arch.Target().PLTAfterText {
+			sy.plt.rank = 34
+		}
 		sy.pltHeader = len(sy.pltSyms) > 0
 		sz := uint64(np * l.arch.PLTEntrySize())
 		if sy.pltHeader {
@@ -272,6 +275,19 @@ func buildIDLen(style string) int {
 		return (len(style) - 2) / 2
 	}
 	return 20
+}
+
+// gotBaseAddr is _GLOBAL_OFFSET_TABLE_: the start of .got.plt on x86-64,
+// of .got on AArch64 (GOT-relative offsets there are positive).
+func (l *Linker) gotBaseAddr() uint64 {
+	sy := &l.synth
+	switch {
+	case sy.gotSec != nil && (sy.gotPlt == nil || l.arch.Target().GOTBaseIsGOT):
+		return sy.gotSec.addr
+	case sy.gotPlt != nil:
+		return sy.gotPlt.addr
+	}
+	return l.base
 }
 
 func (l *Linker) gotBaseUsed() bool {

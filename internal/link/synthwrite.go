@@ -27,7 +27,7 @@ func (l *Linker) writeSynthetic(o *OutSection, b []byte, rw *relocWriter) {
 		elfio.Put32(b[4:], 16)
 		elfio.Put32(b[8:], 5) // NT_GNU_PROPERTY_TYPE_0
 		copy(b[12:], "GNU\x00")
-		elfio.Put32(b[16:], 0xc0000002) // GNU_PROPERTY_X86_FEATURE_1_AND
+		elfio.Put32(b[16:], l.arch.Target().PropFeatureAnd)
 		elfio.Put32(b[20:], 4)
 		elfio.Put32(b[24:], sy.propAnd)
 	case synDynstr:
@@ -369,7 +369,7 @@ func (l *Linker) writeGOT(b []byte, rw *relocWriter) {
 		case gotTLSOff:
 			val = l.symAddr(s) - l.tlsStart
 		case gotTLSTP:
-			val = l.symAddr(s) - l.tlsEnd
+			val = l.symAddr(s) - l.tp
 			addend = int64(l.symAddr(s) - l.tlsStart)
 		case gotTLSDesc:
 			addend = int64(l.symAddr(s) - l.tlsStart)
@@ -434,7 +434,7 @@ func (l *Linker) writePLT(rw *relocWriter) {
 			elfio.Put64(gp[8*(res+uint64(i)):], resolver)
 			elfio.PutRela(rp[i*elfio.RelaSize:], slot, l.arch.DynType(reloc.DynIRelative), 0, int64(resolver))
 		} else {
-			elfio.Put64(gp[8*(res+uint64(i)):], l.arch.PLTGotInit(entry))
+			elfio.Put64(gp[8*(res+uint64(i)):], l.arch.PLTGotInit(entry, sy.plt.addr))
 			elfio.PutRela(rp[i*elfio.RelaSize:], slot, l.arch.DynType(reloc.DynJumpSlot), uint32(s.dynIdx), 0)
 		}
 	}

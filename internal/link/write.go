@@ -151,8 +151,14 @@ func (rw *relocWriter) applyDyn(f *File, sec *Section, i int, r elfio.Rela, buf 
 	if s.pltIdx >= 0 && l.synth.plt != nil {
 		v.L = l.pltEntryAddr(s)
 	}
+	if d.info.Kind == reloc.PLTPCRel && l.thunks != nil {
+		if t, ok := l.thunkFor(r.Type, id, r.Addend, p, v.L+uint64(v.A)); ok {
+			v.L, v.A = t, 0 // through the range extension thunk
+		}
+	}
 	v.GOT = rw.gotBase
-	v.TP = int64(v.S + uint64(v.A) - l.tlsEnd)
+	v.Unresolved = s.state == stUndef && l.symClass(s) == reloc.ClassAbs
+	v.TP = int64(v.S + uint64(v.A) - l.tp)
 	v.DTP = int64(v.S + uint64(v.A) - l.tlsStart)
 	switch d.info.Kind {
 	case reloc.GOTPCRel, reloc.GOTPCRelX, reloc.GOTRel:
@@ -235,7 +241,7 @@ func (rw *relocWriter) writeSection(sec *Section, out []byte) {
 			continue
 		}
 		tls := rw.applyDyn(sec.file, sec, i, r, dst, r.Offset, base+r.Offset, &cursor)
-		if info.Kind.IsTLS() && tls != reloc.Keep && sec.isAlloc() && l.arch.TLSRelaxConsumesNext(info.Kind) {
+		if info.Kind.IsTLS() && tls != reloc.Keep && sec.isAlloc() && l.arch.TLSRelaxConsumesNext(r.Type) {
 			i++
 		}
 	}
@@ -256,12 +262,7 @@ func (l *Linker) writeOutput() {
 	l.outFile = of
 	buf := of.Buf
 	rw := &relocWriter{l: l, fullBuf: buf, errs: &errList{}}
-	switch {
-	case l.synth.gotPlt != nil:
-		rw.gotBase = l.synth.gotPlt.addr
-	case l.synth.gotSec != nil:
-		rw.gotBase = l.synth.gotSec.addr
-	}
+	rw.gotBase = l.gotBaseAddr()
 	if l.synth.relaDyn != nil {
 		rw.relDyn = buf[l.synth.relaDyn.off : l.synth.relaDyn.off+l.synth.relaDyn.size]
 	}
@@ -291,6 +292,7 @@ func (l *Linker) writeOutput() {
 		o := jobs[i].out
 		workers[w].writeSectionSafe(jobs[i], buf[o.off:o.off+o.size])
 	})
+	l.writeThunks(buf, rw)
 	end()
 
 	// Synthetic sections.

@@ -104,32 +104,36 @@ type Config struct {
 	// UnresolvedSymbols is --unresolved-symbols=: "report-all" (default),
 	// "ignore-all", "ignore-in-object-files", "ignore-in-shared-libs".
 	UnresolvedSymbols string
-	Wrap              []string  // --wrap
-	Defsym            []Defsym  // --defsym
-	NoRelax           bool      // --no-relax
-	Fork              ForkMode  // --fork, --no-fork
-	NoTLSRelax        bool      // --no-tls-relax (rivet): keep every TLS access model
-	MapFile           string    // -Map
-	Trace             bool      // --trace / -t
-	TraceSymbols      []string  // -y
-	Threads           int       // --threads=N (0: all CPUs)
-	FatalWarnings     bool      // --fatal-warnings
-	WarnCommon        bool      // --warn-common
-	NoinhibitExec     bool      // --noinhibit-exec
-	StripAll          bool      // --strip-all / -s
-	StripDebug        bool      // --strip-debug / -S
-	DiscardAll        bool      // --discard-all / -x
-	DiscardLocals     bool      // --discard-locals / -X
-	Scripts           []string  // -T / -script / --script
-	Plugins           []string  // -plugin
-	PluginOpts        []string  // -plugin-opt
-	Emulation         string    // -m
-	Stats             bool      // --stats
-	Time              bool      // --time
-	TimeTrace         string    // --time-trace[=FILE]: Chrome trace JSON written here
-	Start             time.Time // when the process started (for --time)
-	PrintRelocTable   bool      // --print-reloc-table
-	PrintTLSTable     bool      // --print-tls-table
+	Wrap              []string // --wrap
+	Defsym            []Defsym // --defsym
+	NoRelax           bool     // --no-relax
+	// SectionStart is --section-start: output section name -> address.
+	SectionStart map[string]uint64
+	// FixA53Erratum843419 is --fix-cortex-a53-843419 (AArch64).
+	FixA53Erratum843419 bool
+	Fork                ForkMode  // --fork, --no-fork
+	NoTLSRelax          bool      // --no-tls-relax (rivet): keep every TLS access model
+	MapFile             string    // -Map
+	Trace               bool      // --trace / -t
+	TraceSymbols        []string  // -y
+	Threads             int       // --threads=N (0: all CPUs)
+	FatalWarnings       bool      // --fatal-warnings
+	WarnCommon          bool      // --warn-common
+	NoinhibitExec       bool      // --noinhibit-exec
+	StripAll            bool      // --strip-all / -s
+	StripDebug          bool      // --strip-debug / -S
+	DiscardAll          bool      // --discard-all / -x
+	DiscardLocals       bool      // --discard-locals / -X
+	Scripts             []string  // -T / -script / --script
+	Plugins             []string  // -plugin
+	PluginOpts          []string  // -plugin-opt
+	Emulation           string    // -m
+	Stats               bool      // --stats
+	Time                bool      // --time
+	TimeTrace           string    // --time-trace[=FILE]: Chrome trace JSON written here
+	Start               time.Time // when the process started (for --time)
+	PrintRelocTable     bool      // --print-reloc-table
+	PrintTLSTable       bool      // --print-tls-table
 
 	// -z keywords
 	ZRelro          bool   // relro (default true) / norelro

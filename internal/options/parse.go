@@ -583,7 +583,7 @@ var optionTable = []option{
 		do: func(p *parser, _ optUse) error { p.pie, p.cfg.PIESet = false, true; return nil }},
 	{names: []string{"r", "relocatable", "i"}, help: "Create relocatable output (an object to link again)",
 		do: cfgFlag(func(c *Config) { c.Relocatable = true })},
-	{names: []string{"m"}, arg: argRequired, meta: "EMULATION", help: "Set the emulation (elf_x86_64)",
+	{names: []string{"m"}, arg: argRequired, meta: "EMULATION", help: "Set the emulation (elf_x86_64, aarch64linux)",
 		do: cfgValue(func(c *Config, v string) { c.Emulation = v })},
 	{names: []string{"EL"}, oneDash: true, help: "Link little-endian objects (accepted, no effect)", do: ignore},
 	{names: []string{"EB"}, oneDash: true, help: "Link big-endian objects (not supported)",
@@ -598,6 +598,23 @@ var optionTable = []option{
 		do: cfgValue(func(c *Config, v string) { c.Sysroot = v })},
 	{names: []string{"T", "script"}, arg: argRequired, meta: "FILE", help: "Read the linker script FILE",
 		do: cfgValue(func(c *Config, v string) { c.Scripts = append(c.Scripts, v) })},
+	{names: []string{"section-start"}, arg: argRequired, meta: "SECTION=ADDRESS", help: "Place output section SECTION at ADDRESS (hexadecimal), in a segment of its own",
+		do: func(p *parser, use optUse) error {
+			name, addr, ok := strings.Cut(use.val, "=")
+			if !ok || name == "" {
+				return fmt.Errorf("--section-start: expected SECTION=ADDRESS, got %q", use.val)
+			}
+			h := strings.TrimPrefix(strings.TrimPrefix(addr, "0x"), "0X")
+			n, err := strconv.ParseUint(h, 16, 64)
+			if err != nil {
+				return fmt.Errorf("--section-start: bad address %q", addr)
+			}
+			if p.cfg.SectionStart == nil {
+				p.cfg.SectionStart = map[string]uint64{}
+			}
+			p.cfg.SectionStart[name] = n
+			return nil
+		}},
 	{names: []string{"Ttext", "Tdata", "Tbss", "Ttext-segment", "Trodata-segment", "Tldata-segment"},
 		arg: argRequired, do: errUnsupported},
 	{names: []string{"start-group", "("}, help: "Start a group of archives searched repeatedly",
@@ -733,6 +750,10 @@ var optionTable = []option{
 		do: cfgFlag(func(c *Config) { c.Fork = ForkNever })},
 	{names: []string{"no-relax"}, help: "Do not relax instruction sequences (GOT loads; TLS relaxation stays on, as in GNU ld)",
 		do: cfgFlag(func(c *Config) { c.NoRelax = true })},
+	{names: []string{"fix-cortex-a53-843419"}, help: "AArch64: move the load/store that completes a Cortex-A53 erratum 843419 sequence to a veneer",
+		do: cfgFlag(func(c *Config) { c.FixA53Erratum843419 = true })},
+	{names: []string{"no-fix-cortex-a53-843419"}, help: "AArch64: do not patch erratum 843419 sequences (default)",
+		do: cfgFlag(func(c *Config) { c.FixA53Erratum843419 = false })},
 	{names: []string{"no-tls-relax"}, help: "Keep TLS accesses as the compiler wrote them, also in executables (for measuring; static links still relax TLSDESC)",
 		do: cfgFlag(func(c *Config) { c.NoTLSRelax = true })},
 	{names: []string{"z"}, arg: argRequired, meta: "KEYWORD", help: "Set a -z keyword (see below)",

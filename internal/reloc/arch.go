@@ -1,6 +1,9 @@
 package reloc
 
-import "debug/elf"
+import (
+	"debug/elf"
+	"fmt"
+)
 
 // DynKind is an arch-neutral dynamic relocation kind.
 type DynKind uint8
@@ -32,6 +35,11 @@ type Values struct {
 	TP  int64  // S + A relative to the thread pointer (LE value)
 	DTP int64  // S + A relative to the TLS block start (DTPOFF value)
 	Z   uint64 // symbol size
+	// Unresolved: the symbol is an undefined weak resolved to zero at
+	// link time (AArch64 turns PC-relative references to it into
+	// references to the place, and branches into branches to the next
+	// instruction, as the psABI says).
+	Unresolved bool
 }
 
 // Site names a relocation's place for error messages.
@@ -54,10 +62,19 @@ type Arch interface {
 	// CanRelaxGOT reports whether the instruction around a relaxable GOT
 	// access at off in data can be rewritten to a direct access.
 	CanRelaxGOT(t uint32, data []byte, off uint64, addend int64, nonPIC bool) bool
-	// TLSRelaxConsumesNext reports whether relaxing an access of kind k
-	// rewrites the following relocation's instruction too (x86-64: the
-	// call to __tls_get_addr after TLSGD/TLSLD).
-	TLSRelaxConsumesNext(k Kind) bool
+	// TLSRelaxConsumesNext reports whether relaxing a TLS access of
+	// relocation type t rewrites the following relocation's instruction
+	// too (x86-64: the call to __tls_get_addr after TLSGD/TLSLD).
+	TLSRelaxConsumesNext(t uint32) bool
+	// ThreadPointer is the thread pointer's address in the executable's
+	// TLS image, given the TLS segment's start, size and alignment.
+	ThreadPointer(tlsStart, memsz, align uint64) uint64
+	// LDRelaxRebasesDTPOff reports whether relaxing local dynamic to local
+	// exec makes the DTPOFF values in code TP-relative (x86-64), rather
+	// than leaving them relative to _TLS_MODULE_BASE_ (AArch64).
+	LDRelaxRebasesDTPOff() bool
+	// Target is the arch's platform defaults.
+	Target() Target
 	// Apply writes relocation r (kind info.Kind) into sec, the section's
 	// output bytes. act is the decided action (Relax rewrites the
 	// instruction); tls is the TLS decision for TLS kinds.
@@ -67,9 +84,9 @@ type Arch interface {
 	PLTEntrySize() int
 	WritePLTHeader(buf []byte, pltAddr, gotPlt uint64)
 	WritePLTEntry(buf []byte, entryAddr, gotSlot, pltAddr uint64, index uint32)
-	// PLTGotInit is the initial .got.plt value for a lazy entry (the
-	// instruction that pushes its index).
-	PLTGotInit(entryAddr uint64) uint64
+	// PLTGotInit is the initial .got.plt value for a lazy entry (x86-64:
+	// the instruction that pushes its index; AArch64: the PLT header).
+	PLTGotInit(entryAddr, pltAddr uint64) uint64
 	// GOTPLTReserved is the number of reserved .got.plt words.
 	GOTPLTReserved() int
 }
@@ -82,4 +99,70 @@ type RelaArgs struct {
 	Act    Action
 	TLS    TLSAction
 	Site   Site
+}
+
+// Target is what a Linux platform fixes for an architecture.
+type Target struct {
+	DynamicLinker string   // default PT_INTERP
+	LibDirs       []string // GNU ld's built-in search directories on Debian
+	ExecBase      uint64   // first address of a position-dependent executable
+	MaxPageSize   uint64   // segment alignment
+	GOTBaseIsGOT  bool     // _GLOBAL_OFFSET_TABLE_ is .got (else .got.plt)
+	// PLTAfterText places .plt after .text (as lld does) rather than
+	// before it: in a static executable the IFUNC entries are then next
+	// to the libc code calling them, not across a large program.
+	PLTAfterText bool
+	// PropFeatureAnd is the .note.gnu.property type ANDed over all inputs
+	// (GNU_PROPERTY_X86_FEATURE_1_AND, GNU_PROPERTY_AARCH64_FEATURE_1_AND).
+	// Bit 0 (IBT, BTI) says indirect branches land on marker
+	// instructions, which rivet's PLT entries lack.
+	PropFeatureAnd uint32
+}
+
+// ThunkConfig is what an architecture says about its branches and range
+// extension thunks (package thunk places them).
+type ThunkConfig struct {
+	// Reach: a branch at P reaches P+d for -Reach <= d < Reach.
+	Reach int64
+	// ShortReach: a short thunk at T reaches T+d for -ShortReach <= d <
+	// ShortReach (page-relative: both ends are rounded down to a 4 KiB
+	// page first when PageRelative is set).
+	ShortReach   int64
+	PageRelative bool
+	// Sizes of the two thunk forms and of a patch veneer.
+	ShortSize, LongSize, PatchSize uint64
+	// Margin is kept between a branch and a newly chosen slot's end, so
+	// that later growth of the slots in between does not at once push it
+	// out of reach again.
+	Margin int64
+}
+
+// InRange reports whether a branch at from reaches to.
+func (c *ThunkConfig) InRange(from, to uint64) bool {
+	d := int64(to - from)
+	return d >= -c.Reach && d < c.Reach
+}
+
+// ShortReaches reports whether a short thunk at t reaches dest.
+func (c *ThunkConfig) ShortReaches(t, dest uint64) bool {
+	if c.PageRelative {
+		t, dest = t&^0xfff, dest&^0xfff
+	}
+	d := int64(dest - t)
+	return d >= -c.ShortReach && d < c.ShortReach
+}
+
+// Errorf returns an error at the relocation's site: file, section and
+// offset, and the symbol it references.
+func (r *RelaArgs) Errorf(format string, args ...any) error {
+	msg := fmt.Sprintf(format, args...)
+	if r.Site.Symbol != "" {
+		msg += "; references " + r.Site.Symbol
+	}
+	return fmt.Errorf("%s:(%s+0x%x): %s", r.Site.File, r.Site.Section, r.Site.Offset, msg)
+}
+
+// RangeError says the relocation's value v is outside [lo, hi].
+func (r *RelaArgs) RangeError(v, lo, hi int64) error {
+	return r.Errorf("relocation %s out of range: %d is not in [%d, %d]", r.Info.Name, v, lo, hi)
 }

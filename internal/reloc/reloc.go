@@ -30,6 +30,7 @@ const (
 	TLSDesc          // TLS descriptor GOT pair, PC-relative
 	TLSDescCall      // marks the call through a TLS descriptor
 	Size             // Z + A (symbol size)
+	PageOff          // low bits of S + A (AArch64 :lo12:): position-independent beside a page-relative ADRP
 	NumKinds
 )
 
@@ -38,7 +39,7 @@ var kindNames = [...]string{
 	GOTPCRel: "got-pcrel", GOTPCRelX: "got-pcrel-relaxable", GOTRel: "got-rel",
 	GOTOff: "got-off", GOTPC: "gotpc", PLTOff: "plt-off", TLSGD: "tls-gd",
 	TLSLD: "tls-ld", DTPOff: "dtp-off", GOTTPOff: "gottp-off", TPOff: "tp-off",
-	TLSDesc: "tls-desc", TLSDescCall: "tls-desc-call", Size: "size",
+	TLSDesc: "tls-desc", TLSDescCall: "tls-desc-call", Size: "size", PageOff: "page-off",
 }
 
 func (k Kind) String() string {

@@ -118,6 +118,7 @@ var actions = [NumKinds][NumOutputs][NumClasses]Action{
 	TLSDesc:     {{tl, tl, tl, tl, tl}, {tl, tl, tl, tl, tl}, {tl, tl, tl, tl, tl}},
 	TLSDescCall: {{tl, tl, tl, tl, tl}, {tl, tl, tl, tl, tl}, {tl, tl, tl, tl, tl}},
 	Size:        {{st, st, st, st, st}, {st, st, st, st, st}, {st, st, st, st, st}},
+	PageOff:     {{st, st, cy, cp, st}, {st, st, cy, cp, ER}, {st, st, ER, ER, ER}},
 }
 
 // Decide returns the action for a relocation of kind k against a symbol of

@@ -131,6 +131,29 @@ func expectAction(k Kind, o Output, c Class, word bool) expectation {
 			return want(GOT, "preemptible: the address is only known at run time, so the GOT slot stays")
 		}
 
+	case PageOff: // (S + A) & 0xfff, beside an ADRP of Page(S + A) - Page(P)
+		switch c {
+		case ClassLocal:
+			return want(Static, "the low bits of a symbol in this output are the same at any page-aligned load base")
+		case ClassAbs:
+			return want(Static, "an absolute value's low bits are constant (its ADRP partner is what cannot be PIC)")
+		case ClassData:
+			if shared {
+				return want(NeedPIC, "a shared object cannot copy preemptible data; the code must go through the GOT")
+			}
+			return want(Copy, "executable: the ADRP+ADD pair addresses the copy in this output")
+		case ClassFunc:
+			if shared {
+				return want(NeedPIC, "a shared object cannot make a canonical PLT entry")
+			}
+			return want(CanonPLT, "executable: the address taken is the canonical PLT entry")
+		case ClassUndefWeak:
+			if !pic {
+				return want(Static, "exec: resolves to 0, a constant")
+			}
+			return want(NeedPIC, "may be defined at run time, and no dynamic relocation patches an instruction field")
+		}
+
 	case GOTOff: // S + A - GOT
 		switch c {
 		case ClassLocal:

@@ -32,4 +32,4 @@ func (*Arch) WritePLTEntry(buf []byte, entryAddr, gotSlot, pltAddr uint64, index
 }
 
 // PLTGotInit implements reloc.Arch: lazy slots start at the entry's push.
-func (*Arch) PLTGotInit(entryAddr uint64) uint64 { return entryAddr + 6 }
+func (*Arch) PLTGotInit(entryAddr, pltAddr uint64) uint64 { return entryAddr + 6 }

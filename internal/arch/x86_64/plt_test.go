@@ -74,7 +74,7 @@ func TestPLTEntries(t *testing.T) {
 				if got := d[2].relTarget(t); got != tc.plt {
 					t.Errorf("jmp goes to %#x, want PLT0 %#x", got, tc.plt)
 				}
-				if got := arch.PLTGotInit(entry); got != d[1].pc {
+				if got := arch.PLTGotInit(entry, 0); got != d[1].pc {
 					t.Errorf("PLTGotInit = %#x, want the push at %#x", got, d[1].pc)
 				}
 				if d[2].next() != entry+uint64(arch.PLTEntrySize()) {

@@ -18,7 +18,6 @@ package x86_64
 
 import (
 	"debug/elf"
-	"fmt"
 
 	"github.com/rivet-linker/rivet/internal/elfio"
 	"github.com/rivet-linker/rivet/internal/reloc"
@@ -104,8 +103,43 @@ func (*Arch) GOTPLTReserved() int { return 3 }
 
 // TLSRelaxConsumesNext implements reloc.Arch: the GD and LD sequences end
 // with a call to __tls_get_addr whose relocation the rewrite replaces.
-func (*Arch) TLSRelaxConsumesNext(k reloc.Kind) bool {
+func (*Arch) TLSRelaxConsumesNext(t uint32) bool {
+	if t >= uint32(len(relocs)) {
+		return false
+	}
+	k := relocs[t].Kind
 	return k == reloc.TLSGD || k == reloc.TLSLD
+}
+
+// ThreadPointer implements reloc.Arch: variant II, %fs:0 is the end of the
+// executable's TLS block, rounded up to its alignment.
+func (*Arch) ThreadPointer(tlsStart, memsz, align uint64) uint64 {
+	return tlsStart + alignUp(memsz, align)
+}
+
+// LDRelaxRebasesDTPOff implements reloc.Arch: after LD->LE the code has
+// the thread pointer where it had the module's block, so x@dtpoff must be
+// TP-relative.
+func (*Arch) LDRelaxRebasesDTPOff() bool { return true }
+
+// Target implements reloc.Arch.
+func (*Arch) Target() reloc.Target {
+	return reloc.Target{
+		DynamicLinker: "/lib64/ld-linux-x86-64.so.2",
+		LibDirs: []string{"/usr/local/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu",
+			"/usr/lib/x86_64-linux-gnu64", "/usr/local/lib64", "/lib64", "/usr/lib64",
+			"/usr/local/lib", "/lib", "/usr/lib"},
+		ExecBase:       0x400000,
+		MaxPageSize:    0x1000,
+		PropFeatureAnd: 0xc0000002, // GNU_PROPERTY_X86_FEATURE_1_AND
+	}
+}
+
+func alignUp(v, a uint64) uint64 {
+	if a <= 1 {
+		return v
+	}
+	return (v + a - 1) &^ (a - 1)
 }
 
 // Apply implements reloc.Arch.
@@ -228,14 +262,6 @@ func write(sec []byte, r *reloc.RelaArgs, val uint64) error {
 	return nil
 }
 
-func rangeErr(r *reloc.RelaArgs, v, lo, hi int64) error {
-	return siteErr(r, "relocation %s out of range: %d is not in [%d, %d]", r.Info.Name, v, lo, hi)
-}
+func rangeErr(r *reloc.RelaArgs, v, lo, hi int64) error { return r.RangeError(v, lo, hi) }
 
-func siteErr(r *reloc.RelaArgs, format string, args ...any) error {
-	msg := fmt.Sprintf(format, args...)
-	if r.Site.Symbol != "" {
-		msg += "; references " + r.Site.Symbol
-	}
-	return fmt.Errorf("%s:(%s+0x%x): %s", r.Site.File, r.Site.Section, r.Site.Offset, msg)
-}
+func siteErr(r *reloc.RelaArgs, format string, args ...any) error { return r.Errorf(format, args...) }

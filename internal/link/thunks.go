@@ -1,0 +1,324 @@
+package link
+
+import (
+	"debug/elf"
+	"fmt"
+	"os"
+
+	"github.com/rivet-linker/rivet/internal/elfio"
+	"github.com/rivet-linker/rivet/internal/reloc"
+	"github.com/rivet-linker/rivet/internal/thunk"
+)
+
+// thunker is implemented by architectures whose branches may need range
+// extension thunks (AArch64).
+type thunker interface {
+	ThunkConfig() reloc.ThunkConfig
+	// ThunkBranch: relocation type t is a branch a thunk can extend.
+	ThunkBranch(t uint32) bool
+	// WriteThunk writes the thunk at address at that jumps to dest.
+	WriteThunk(buf []byte, at, dest uint64, long bool)
+	// ThunkName is the local symbol naming a thunk to target.
+	ThunkName(target string, long bool) string
+	// Erratum843419 lists the offsets in code (placed at addr) of the
+	// instructions to move to a veneer (--fix-cortex-a53-843419).
+	Erratum843419(code []byte, addr uint64) []int
+	// WriteVeneer writes the veneer at address at for instruction insn
+	// taken from site: insn, then a branch back to site+4; it returns the
+	// branch to the veneer that replaces the instruction at site.
+	WriteVeneer(buf []byte, insn uint32, at, site uint64) (uint32, error)
+}
+
+// slotPos is a thunk slot's place in an output section: after member
+// after, at offset off.
+type slotPos struct {
+	after int
+	off   uint64
+	slot  *thunk.Slot
+}
+
+// place puts the slot at offset off and returns the offset after it.
+func (s *slotPos) place(off uint64) uint64 {
+	if s.slot.Size() == 0 {
+		s.off = off
+		return off
+	}
+	off = alignUp(off, 4)
+	s.off = off
+	return off + s.slot.Size()
+}
+
+// patchSite is an instruction moved to an erratum veneer.
+type patchSite struct {
+	sec *Section
+	off uint64
+	id  uint64
+}
+
+// placeThunks runs the loop of address assignment and thunk creation until
+// nothing changes (layout has run once already), then names the thunks in
+// .symtab.
+func (l *Linker) placeThunks() {
+	th, ok := l.arch.(thunker)
+	if !ok {
+		return
+	}
+	cfg := th.ThunkConfig()
+	fix := l.cfg.FixA53Erratum843419
+	// Slots in every executable output section: after the member where
+	// the distance from the previous slot would otherwise exceed the
+	// spacing, and after the last member. A branch then always has a slot
+	// less than the spacing away, unless a single member is larger.
+	spacing := uint64(cfg.Reach) - 2*uint64(cfg.Margin)
+	nslots := 0
+	for _, o := range l.outSecs {
+		if o.synth != synNone || o.shdr.Flags&shfExec == 0 || o.shdr.Flags&shfAlloc == 0 || len(o.members) == 0 {
+			continue
+		}
+		o.slots = nil
+		last := uint64(0)
+		for i, m := range o.members {
+			end := m.off + m.shdr.Size
+			if i == len(o.members)-1 {
+				o.slots = append(o.slots, slotPos{after: i})
+				break
+			}
+			next := o.members[i+1]
+			if next.off+next.shdr.Size-last > spacing {
+				o.slots = append(o.slots, slotPos{after: i})
+				last = end
+			}
+		}
+		nslots += len(o.slots)
+	}
+	if nslots == 0 {
+		return
+	}
+	p := thunk.New(cfg, nslots)
+	if os.Getenv("RIVET_THUNK_DEBUG") != "" {
+		fmt.Fprintf(l.stderr, "thunk slots: %d\n", nslots)
+	}
+	k := 0
+	for _, o := range l.outSecs {
+		for i := range o.slots {
+			o.slots[i].slot = p.Slots[k]
+			k++
+		}
+	}
+	l.thunks = p
+	for pass := 1; ; pass++ {
+		for _, o := range l.outSecs {
+			for i := range o.slots {
+				o.slots[i].slot.Addr = o.addr + o.slots[i].off
+			}
+		}
+		branches := l.thunkBranches(th)
+		var sites []thunk.PatchSite
+		if fix {
+			l.patchSites, sites = l.erratumSites(th)
+		}
+		changed, err := p.Pass(branches, sites)
+		if err != nil {
+			l.errorf("range extension thunks: %v", err)
+			return
+		}
+		if !changed {
+			l.stats.thunks, l.stats.patches = p.NumThunks(), p.NumPatches()
+			break
+		}
+		if pass >= thunk.MaxPasses {
+			l.errorf("range extension thunks: no fixed point after %d passes of layout and thunk creation", pass)
+			return
+		}
+		l.layout()
+		if len(l.errs) > 0 {
+			return
+		}
+	}
+	if p.NumThunks() > 0 && l.synth.symtab != nil {
+		l.addThunkSymbols(th)
+		l.layout() // .symtab and .strtab grew
+		l.refreshThunkSymbols()
+	}
+}
+
+// branchDest is where a branch to s+addend goes: its PLT entry if it has
+// one.
+func (l *Linker) branchDest(s *Symbol, addend int64) uint64 {
+	if s.pltIdx >= 0 && l.synth.plt != nil {
+		return l.pltEntryAddr(s) + uint64(addend)
+	}
+	return l.symAddr(s) + uint64(addend)
+}
+
+// thunkBranches lists every branch in live executable sections that a
+// thunk could extend, at the current addresses.
+func (l *Linker) thunkBranches(th thunker) []thunk.Branch {
+	var out []thunk.Branch
+	for _, f := range l.objects {
+		for _, sec := range f.sections {
+			if sec == nil || !sec.alive || sec.out == nil || sec.relas == nil || sec.shdr.Flags&shfExec == 0 {
+				continue
+			}
+			base := sec.out.addr + sec.off
+			n := len(sec.relas) / elfio.RelaSize
+			for i := 0; i < n; i++ {
+				r := elfio.ReadRela(sec.relas, i)
+				if !th.ThunkBranch(r.Type) || int(r.Sym) >= len(f.syms) {
+					continue
+				}
+				if i < len(sec.acts) && sec.acts[i] != 0 {
+					if act, _ := unpackDecision(sec.acts[i]); act == reloc.TLS {
+						continue
+					}
+				}
+				id := f.syms[r.Sym]
+				s := l.sym(id)
+				if l.symClass(s) == reloc.ClassAbs {
+					continue // absolute or undefined weak: no thunk makes it reachable
+				}
+				out = append(out, thunk.Branch{P: base + r.Offset, Key: thunk.Key{Sym: uint32(id), Addend: r.Addend},
+					Dest: l.branchDest(s, r.Addend)})
+			}
+		}
+	}
+	return out
+}
+
+// erratumSites lists the instructions completing an erratum 843419
+// sequence at the current addresses.
+func (l *Linker) erratumSites(th thunker) ([]patchSite, []thunk.PatchSite) {
+	var sites []patchSite
+	var ps []thunk.PatchSite
+	seq := uint64(0)
+	for _, f := range l.objects {
+		for _, sec := range f.sections {
+			if sec == nil || !sec.alive || sec.out == nil || sec.shdr.Flags&shfExec == 0 || sec.shdr.Type == shtNobits {
+				continue
+			}
+			seq++
+			addr := sec.out.addr + sec.off
+			for _, off := range th.Erratum843419(sec.data, addr) {
+				id := seq<<32 | uint64(off)
+				sites = append(sites, patchSite{sec: sec, off: uint64(off), id: id})
+				ps = append(ps, thunk.PatchSite{Site: id, P: addr + uint64(off)})
+			}
+		}
+	}
+	return sites, ps
+}
+
+// thunkFor returns the thunk a branch at p to s+addend must go through, or
+// false when it reaches its target directly (or there are no thunks).
+func (l *Linker) thunkFor(typ uint32, id SymID, addend int64, p, dest uint64) (uint64, bool) {
+	if l.thunks == nil || l.thunks.Cfg.InRange(p, dest) {
+		return 0, false
+	}
+	if th, ok := l.arch.(thunker); !ok || !th.ThunkBranch(typ) {
+		return 0, false
+	}
+	t := l.thunks.Find(p, thunk.Key{Sym: uint32(id), Addend: addend})
+	if t == nil {
+		return 0, false
+	}
+	return t.Addr(), true
+}
+
+// addThunkSymbols names every thunk in .symtab (as local symbols after the
+// input files' locals), so that disassembly shows where branches go.
+func (l *Linker) addThunkSymbols(th thunker) {
+	sy := &l.synth
+	var ents []symtabEntry
+	off := uint32(sy.strtabSize)
+	for _, o := range l.outSecs {
+		for _, sp := range o.slots {
+			for _, t := range sp.slot.Thunks {
+				target := l.sym(SymID(t.Key.Sym))
+				name := target.Name
+				if target.typ == uint8(elf.STT_SECTION) && target.sec != nil {
+					name = target.sec.name
+				}
+				if t.Key.Addend != 0 {
+					name += fmt.Sprintf("+0x%x", t.Key.Addend)
+				}
+				id := l.syms.add(th.ThunkName(name, t.Long))
+				s := l.sym(id)
+				s.state, s.isLocal, s.typ = stLinker, true, uint8(elf.STT_FUNC)
+				s.pltIdx, s.gotIdx = -1, -1
+				s.value = o.addr + sp.off + t.Off
+				s.size = l.thunks.Cfg.ShortSize
+				if t.Long {
+					s.size = l.thunks.Cfg.LongSize
+				}
+				ents = append(ents, symtabEntry{id, off})
+				off += uint32(len(s.Name)) + 1
+			}
+		}
+	}
+	at := sy.symtabLocal - 1
+	syms := make([]symtabEntry, 0, len(sy.symtabSyms)+len(ents))
+	syms = append(syms, sy.symtabSyms[:at]...)
+	syms = append(syms, ents...)
+	syms = append(syms, sy.symtabSyms[at:]...)
+	sy.symtabSyms = syms
+	sy.symtabLocal += len(ents)
+	sy.strtabSize = uint64(off)
+	sy.symtab.size = uint64(len(syms)+1) * elfio.SymSize
+	sy.strtab.size = sy.strtabSize
+	l.thunkSyms = ents
+}
+
+// refreshThunkSymbols gives the thunk symbols their final addresses.
+func (l *Linker) refreshThunkSymbols() {
+	i := 0
+	for _, o := range l.outSecs {
+		for _, sp := range o.slots {
+			for _, t := range sp.slot.Thunks {
+				if i < len(l.thunkSyms) {
+					l.sym(l.thunkSyms[i].id).value = o.addr + sp.off + t.Off
+				}
+				i++
+			}
+		}
+	}
+}
+
+// writeThunks writes every thunk and erratum veneer into the image, after
+// the input sections (a veneer copies its relocated instruction).
+func (l *Linker) writeThunks(buf []byte, rw *relocWriter) {
+	th, ok := l.arch.(thunker)
+	if !ok || l.thunks == nil {
+		return
+	}
+	for _, o := range l.outSecs {
+		for _, sp := range o.slots {
+			base := o.off + sp.off
+			for _, t := range sp.slot.Thunks {
+				th.WriteThunk(buf[base+t.Off:], t.Addr(), t.Dest, t.Long)
+			}
+		}
+	}
+	slotOff := map[*thunk.Slot]uint64{}
+	for _, o := range l.outSecs {
+		for _, sp := range o.slots {
+			slotOff[sp.slot] = o.off + sp.off
+		}
+	}
+	for _, ps := range l.patchSites {
+		pt := l.thunks.PatchFor(ps.id)
+		if pt == nil {
+			continue
+		}
+		o := ps.sec.out
+		fileOff := o.off + ps.sec.off + ps.off
+		site := o.addr + ps.sec.off + ps.off
+		insn := elfio.U32(buf[fileOff:])
+		vOff := slotOff[pt.Slot] + pt.Off
+		b, err := th.WriteVeneer(buf[vOff:], insn, pt.Addr(), site)
+		if err != nil {
+			rw.errorf("%s: erratum 843419 veneer: %v", secLoc(ps.sec, ps.off), err)
+			continue
+		}
+		elfio.Put32(buf[fileOff:], b)
+	}
+}
