@@ -82,6 +82,9 @@ func Main(argv []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "rivet: error: %v\n", err)
 		return 1
 	}
+	if !cfg.ZMaxPageSizeSet {
+		cfg.ZMaxPageSize = arch.Target().MaxPageSize // AArch64: 64 KiB, as GNU ld and lld
+	}
 	if len(cfg.Inputs) == 0 {
 		fmt.Fprintf(stderr, "rivet: error: no input files\n")
 		return 1

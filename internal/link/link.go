@@ -95,7 +95,6 @@ type Linker struct {
 	// Range extension thunks and erratum veneers (AArch64).
 	thunks     *thunk.Planner
 	patchSites []patchSite
-	thunkSyms  []symtabEntry
 	tlsAlign   uint64
 	tlsMemsz   uint64
 	entryAddr  uint64

@@ -3,7 +3,6 @@ package link
 import (
 	"debug/elf"
 	"fmt"
-	"os"
 
 	"github.com/rivet-linker/rivet/internal/elfio"
 	"github.com/rivet-linker/rivet/internal/reloc"
@@ -78,14 +77,16 @@ func (l *Linker) placeThunks() {
 		o.slots = nil
 		last := uint64(0)
 		for i, m := range o.members {
+			// An empty slot sits at the end of the member it follows,
+			// which is where layout would put it.
 			end := m.off + m.shdr.Size
 			if i == len(o.members)-1 {
-				o.slots = append(o.slots, slotPos{after: i})
+				o.slots = append(o.slots, slotPos{after: i, off: end})
 				break
 			}
 			next := o.members[i+1]
 			if next.off+next.shdr.Size-last > spacing {
-				o.slots = append(o.slots, slotPos{after: i})
+				o.slots = append(o.slots, slotPos{after: i, off: end})
 				last = end
 			}
 		}
@@ -95,9 +96,6 @@ func (l *Linker) placeThunks() {
 		return
 	}
 	p := thunk.New(cfg, nslots)
-	if os.Getenv("RIVET_THUNK_DEBUG") != "" {
-		fmt.Fprintf(l.stderr, "thunk slots: %d\n", nslots)
-	}
 	k := 0
 	for _, o := range l.outSecs {
 		for i := range o.slots {
@@ -135,10 +133,11 @@ func (l *Linker) placeThunks() {
 			return
 		}
 	}
-	if p.NumThunks() > 0 && l.synth.symtab != nil {
+	if p.NumThunks()+p.NumPatches() > 0 && l.synth.symtab != nil {
 		l.addThunkSymbols(th)
-		l.layout() // .symtab and .strtab grew
-		l.refreshThunkSymbols()
+		// .symtab and .strtab grew; they are not allocated, so no
+		// address (and no symbol value set above) moves.
+		l.layout()
 	}
 }
 
@@ -224,8 +223,9 @@ func (l *Linker) thunkFor(typ uint32, id SymID, addend int64, p, dest uint64) (u
 	return t.Addr(), true
 }
 
-// addThunkSymbols names every thunk in .symtab (as local symbols after the
-// input files' locals), so that disassembly shows where branches go.
+// addThunkSymbols names every thunk and erratum veneer in .symtab (as
+// local symbols after the input files' locals), so that disassembly shows
+// where branches go.
 func (l *Linker) addThunkSymbols(th thunker) {
 	sy := &l.synth
 	var ents []symtabEntry
@@ -255,6 +255,20 @@ func (l *Linker) addThunkSymbols(th thunker) {
 			}
 		}
 	}
+	for _, ps := range l.patchSites {
+		pt := l.thunks.PatchFor(ps.id)
+		if pt == nil {
+			continue
+		}
+		site := ps.sec.out.addr + ps.sec.off + ps.off
+		id := l.syms.add(fmt.Sprintf("__CortexA53843419_%x", site))
+		s := l.sym(id)
+		s.state, s.isLocal, s.typ = stLinker, true, uint8(elf.STT_FUNC)
+		s.pltIdx, s.gotIdx = -1, -1
+		s.value, s.size = pt.Addr(), l.thunks.Cfg.PatchSize
+		ents = append(ents, symtabEntry{id, off})
+		off += uint32(len(s.Name)) + 1
+	}
 	at := sy.symtabLocal - 1
 	syms := make([]symtabEntry, 0, len(sy.symtabSyms)+len(ents))
 	syms = append(syms, sy.symtabSyms[:at]...)
@@ -265,22 +279,6 @@ func (l *Linker) addThunkSymbols(th thunker) {
 	sy.strtabSize = uint64(off)
 	sy.symtab.size = uint64(len(syms)+1) * elfio.SymSize
 	sy.strtab.size = sy.strtabSize
-	l.thunkSyms = ents
-}
-
-// refreshThunkSymbols gives the thunk symbols their final addresses.
-func (l *Linker) refreshThunkSymbols() {
-	i := 0
-	for _, o := range l.outSecs {
-		for _, sp := range o.slots {
-			for _, t := range sp.slot.Thunks {
-				if i < len(l.thunkSyms) {
-					l.sym(l.thunkSyms[i].id).value = o.addr + sp.off + t.Off
-				}
-				i++
-			}
-		}
-	}
 }
 
 // writeThunks writes every thunk and erratum veneer into the image, after

@@ -149,6 +149,7 @@ type Config struct {
 	ZNodlopen       bool   // nodlopen
 	ZInterpose      bool   // interpose
 	ZMaxPageSize    uint64 // max-page-size= (default 4096 on x86-64 as GNU ld 2.40 uses)
+	ZMaxPageSizeSet bool   // given on the command line (else the arch's default applies)
 	ZCommonPageSize uint64 // common-page-size=
 
 	// Informational flags handled entirely by the driver.

@@ -385,7 +385,7 @@ func zOption(c *Config, kw string) error {
 			if err != nil {
 				return fmt.Errorf("invalid -z max-page-size value: %q", v)
 			}
-			c.ZMaxPageSize = n
+			c.ZMaxPageSize, c.ZMaxPageSizeSet = n, true
 			return nil
 		}
 		if v, ok := strings.CutPrefix(kw, "common-page-size="); ok {

@@ -483,9 +483,9 @@ func TestZKeywords(t *testing.T) {
 			c.ZNodelete, c.ZNocopyreloc, c.ZOrigin, c.ZInitfirst, c.ZNodlopen, c.ZInterpose = true, true, true, true, true, true
 		})},
 		{"page sizes", split("-z max-page-size=0x200000 -z common-page-size=65536"), with(func(c *Config) {
-			c.ZMaxPageSize, c.ZCommonPageSize = 0x200000, 65536
+			c.ZMaxPageSize, c.ZMaxPageSizeSet, c.ZCommonPageSize = 0x200000, true, 65536
 		})},
-		{"page size joined", split("-zmax-page-size=16384"), with(func(c *Config) { c.ZMaxPageSize = 16384 })},
+		{"page size joined", split("-zmax-page-size=16384"), with(func(c *Config) { c.ZMaxPageSize, c.ZMaxPageSizeSet = 16384, true })},
 		{"ignored", split("-z noexecheap -z combreloc -z nocombreloc -z ibt -z shstk -z ibtplt -z cet-report=error " +
 			"-z x86-64-baseline -z x86-64-v2 -z x86-64-v3 -z x86-64-v4 -z noextern-protected-data " +
 			"-z dynamic-undefined-weak -z nodynamic-undefined-weak -z globalaudit -z mark-plt -z nomark-plt " +

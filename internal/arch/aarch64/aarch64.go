@@ -318,7 +318,7 @@ func (a *Arch) Apply(sec []byte, r *reloc.RelaArgs, v *reloc.Values) error {
 	if err != nil {
 		return err
 	}
-	if v.Unresolved && e.pc {
+	if k := r.Info.Kind; v.Unresolved && e.pc && (k == reloc.PCRel || k == reloc.PLTPCRel) {
 		// aaelf64: a PC-relative reference to an undefined weak symbol
 		// refers to the place itself; a branch goes to the next
 		// instruction (any distance from address 0 would be wrong, and
