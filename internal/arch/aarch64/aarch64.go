@@ -152,8 +152,8 @@ func init() {
 	set(rGotrel64, "R_AARCH64_GOTREL64", reloc.GOTOff, 8, encData64, false, 0)
 	set(rGotrel32, "R_AARCH64_GOTREL32", reloc.GOTOff, 4, encData32, false, 0)
 	s(elf.R_AARCH64_GOT_LD_PREL19, reloc.GOTPCRel, 4, encImm19, true, 0)
-	s(elf.R_AARCH64_ADR_GOT_PAGE, reloc.GOTPCRel, 4, encADRP, true, 0)
-	s(elf.R_AARCH64_LD64_GOT_LO12_NC, reloc.GOTPCRel, 4, encLdst, false, 3)
+	s(elf.R_AARCH64_ADR_GOT_PAGE, reloc.GOTPCRelX, 4, encADRP, true, 0)
+	s(elf.R_AARCH64_LD64_GOT_LO12_NC, reloc.GOTPCRelX, 4, encLdst, false, 3)
 	s(elf.R_AARCH64_LD64_GOTPAGE_LO15, reloc.GOTRel, 4, encLdst15, false, 0)
 	s(elf.R_AARCH64_LD64_GOTOFF_LO15, reloc.GOTRel, 4, encLdst15, false, 0)
 
@@ -263,10 +263,59 @@ func alignUp(v, a uint64) uint64 {
 	return (v + a - 1) &^ (a - 1)
 }
 
-// CanRelaxGOT implements reloc.Arch. AArch64 GOT loads come as ADRP + LDR
-// pairs; rivet keeps their GOT slot.
+// CanRelaxGOT implements reloc.Arch. A GOT load is the pair
+//
+//	adrp xN, :got:sym          ADR_GOT_PAGE
+//	ldr  xN, [xN, :got_lo12:sym] LD64_GOT_LO12_NC
+//
+// which, for a symbol whose address is known in this output, becomes
+//
+//	adrp xN, sym
+//	add  xN, xN, :lo12:sym
+//
+// Both relocations answer the same question from the same two adjacent
+// instructions (one register throughout, no addend), so the pair is
+// relaxed together or not at all.
 func (*Arch) CanRelaxGOT(t uint32, data []byte, off uint64, addend int64, nonPIC bool) bool {
-	return false
+	if addend != 0 {
+		return false
+	}
+	adrp := off
+	switch elf.R_AARCH64(t) {
+	case elf.R_AARCH64_ADR_GOT_PAGE:
+	case elf.R_AARCH64_LD64_GOT_LO12_NC:
+		if off < 4 {
+			return false
+		}
+		adrp = off - 4
+	default:
+		return false
+	}
+	if adrp+8 > uint64(len(data)) || adrp%4 != 0 {
+		return false
+	}
+	return gotPair(elfio.U32(data[adrp:]), elfio.U32(data[adrp+4:]))
+}
+
+// gotPair: adrp xN followed by ldr xN, [xN, #imm].
+func gotPair(adrp, ldr uint32) bool {
+	n := rd(adrp)
+	return isADRP(adrp) && isLdr64Imm(ldr) && rd(ldr) == n && (ldr>>5)&0x1f == n
+}
+
+// relaxGOT rewrites one half of a GOT load pair to the direct form and
+// returns the encoding the value then takes.
+func relaxGOT(sec []byte, r *reloc.RelaArgs) (relInfo, error) {
+	if elf.R_AARCH64(r.Type) == elf.R_AARCH64_ADR_GOT_PAGE {
+		return relInfo{enc: encADRP, pc: true}, nil
+	}
+	w := insnAt(sec, r.Offset)
+	if !isLdr64Imm(w) {
+		return relInfo{}, siteErr(r, "%s: cannot relax instruction 0x%08x", r.Info.Name, w)
+	}
+	// add xN, xN, #0
+	elfio.Put32(sec[r.Offset:], 0x91000000|(w>>5&0x1f)<<5|rd(w))
+	return relInfo{enc: encAdd12}, nil
 }
 
 // value is the relocation's X: what the field encodes before P is
@@ -277,6 +326,11 @@ func value(r *reloc.RelaArgs, v *reloc.Values) (uint64, error) {
 		return v.S + uint64(v.A), nil
 	case reloc.PLTPCRel:
 		return v.L + uint64(v.A), nil
+	case reloc.GOTPCRelX:
+		if r.Act == reloc.Relax {
+			return v.S + uint64(v.A), nil
+		}
+		return v.G + uint64(v.A), nil
 	case reloc.GOTPCRel, reloc.GOTTPOff, reloc.TLSGD, reloc.TLSDesc:
 		return v.G + uint64(v.A), nil
 	case reloc.GOTRel:
@@ -313,6 +367,12 @@ func (a *Arch) Apply(sec []byte, r *reloc.RelaArgs, v *reloc.Values) error {
 	e := encs[r.Type]
 	if e.enc == encNone {
 		return nil
+	}
+	if r.Act == reloc.Relax {
+		var err error
+		if e, err = relaxGOT(sec, r); err != nil {
+			return err
+		}
 	}
 	x, err := value(r, v)
 	if err != nil {
