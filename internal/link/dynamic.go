@@ -10,6 +10,16 @@ import (
 	"github.com/rivet-linker/rivet/internal/reloc"
 )
 
+// gnuPropAArch64Feature1And is GNU_PROPERTY_AARCH64_FEATURE_1_AND.
+const gnuPropAArch64Feature1And = 0xc0000000
+
+// pltMarker is implemented by architectures whose PLT entries can carry
+// branch-protection instructions (AArch64 BTI and PAC). SetPLTMarks
+// chooses the entries' form and returns the dynamic tags that announce it.
+type pltMarker interface {
+	SetPLTMarks(bti, pac bool) []elf.DynTag
+}
+
 // mergeProperties ANDs the feature bits of all inputs (x86: IBT, SHSTK;
 // AArch64: BTI, PAC): the output claims a feature only when every object
 // has it.
@@ -26,14 +36,23 @@ func (l *Linker) mergeProperties() {
 		if f.hasProps {
 			v = readFeature(f.props, featureAnd)
 		}
+		if l.cfg.ZForceBTI && featureAnd == gnuPropAArch64Feature1And && v&1 == 0 {
+			l.warnf("%s: -z force-bti: file does not have GNU_PROPERTY_AARCH64_FEATURE_1_BTI property", f.name)
+			v |= 1
+		}
 		if first {
 			and, first = v, false
 		} else {
 			and &= v
 		}
 	}
-	// rivet's PLT has no ENDBR64 or BTI: an IBT/BTI claim would be false.
-	if len(l.synth.pltSyms)+len(l.synth.ipltSyms) > 0 || l.anyPLTNeeded() {
+	// The PLT's entries are branch targets too. On AArch64 they get a
+	// BTI landing pad when every input has one (and authenticate with
+	// -z pac-plt); rivet's x86-64 PLT has no ENDBR64, so an IBT claim
+	// would be false there.
+	if m, ok := l.arch.(pltMarker); ok {
+		l.pltTags = m.SetPLTMarks(and&1 != 0, l.cfg.ZPACPLT)
+	} else if len(l.synth.pltSyms)+len(l.synth.ipltSyms) > 0 || l.anyPLTNeeded() {
 		and &^= 1
 	}
 	if !first && and != 0 {
@@ -456,6 +475,11 @@ func (l *Linker) buildDynamic() {
 	}
 	if flags1 != 0 {
 		add(elf.DT_FLAGS_1, constant(flags1))
+	}
+	if len(sy.pltSyms)+len(sy.ipltSyms) > 0 {
+		for _, tag := range l.pltTags {
+			add(tag, constant(0))
+		}
 	}
 	add(elf.DT_NULL, constant(0))
 	l.dynEntries = ents

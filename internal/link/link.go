@@ -10,6 +10,7 @@
 package link
 
 import (
+	"debug/elf"
 	"errors"
 	"fmt"
 	"io"
@@ -95,6 +96,7 @@ type Linker struct {
 	// Range extension thunks and erratum veneers (AArch64).
 	thunks     *thunk.Planner
 	patchSites []patchSite
+	pltTags    []elf.DynTag // DT_AARCH64_BTI_PLT, DT_AARCH64_PAC_PLT
 	tlsAlign   uint64
 	tlsMemsz   uint64
 	entryAddr  uint64

@@ -141,6 +141,8 @@ type Config struct {
 	ZExecStack      bool   // execstack / noexecstack (default false)
 	ZNoExecStackSet bool   // -z noexecstack given explicitly (overrides inputs' notes)
 	ZSeparateCode   bool   // separate-code (default true) / noseparate-code
+	ZForceBTI       bool   // force-bti (AArch64)
+	ZPACPLT         bool   // pac-plt (AArch64)
 	ZText           bool   // text / notext (default: text for PIE and shared is off: ld allows textrels with a warning; we follow lld: error)
 	ZNodelete       bool   // nodelete
 	ZNocopyreloc    bool   // nocopyreloc

@@ -350,6 +350,10 @@ func zOption(c *Config, kw string) error {
 		c.ZExecStack, c.ZNoExecStackSet = true, false
 	case "noexecstack":
 		c.ZExecStack, c.ZNoExecStackSet = false, true
+	case "force-bti":
+		c.ZForceBTI = true
+	case "pac-plt":
+		c.ZPACPLT = true
 	case "separate-code":
 		c.ZSeparateCode = true
 	case "noseparate-code":
@@ -483,6 +487,8 @@ var zHelp = [][2]string{
 	{"lazy", "Resolve function symbols lazily (default)"},
 	{"execstack", "Mark the stack executable"},
 	{"noexecstack", "Mark the stack non-executable (default)"},
+	{"force-bti", "AArch64: mark the output BTI-compatible (PLT entries start with bti c), warning about unmarked inputs"},
+	{"pac-plt", "AArch64: PLT entries authenticate the address they load (autia1716)"},
 	{"separate-code", "Keep code in its own segments (default)"},
 	{"noseparate-code", "Allow code and read-only data to share segments"},
 	{"text", "Report an error for relocations against read-only sections"},

@@ -30,8 +30,11 @@ import (
 	"github.com/rivet-linker/rivet/internal/reloc"
 )
 
-// Arch implements reloc.Arch for AArch64.
-type Arch struct{}
+// Arch implements reloc.Arch for AArch64. Its state is the PLT's form,
+// chosen once per link (SetPLTMarks).
+type Arch struct {
+	bti, pac bool
+}
 
 // New returns the AArch64 architecture.
 func New() *Arch { return &Arch{} }
