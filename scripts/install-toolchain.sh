@@ -6,6 +6,7 @@ need=()
 have() { command -v "$1" >/dev/null 2>&1; }
 pkg_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 for p in gcc g++ clang-19 lld-19 mold binutils qemu-user gcc-aarch64-linux-gnu g++-aarch64-linux-gnu \
+         binutils-aarch64-linux-gnu libc6-dev-arm64-cross \
          libsqlite3-dev zlib1g-dev libzstd-dev liblua5.4-dev libssl-dev libc6-dev make; do
   pkg_installed "$p" || need+=("$p")
 done

@@ -304,10 +304,13 @@ var cases = []badCase{
 		return invocation{args: []string{"-e", "main", o}, first: []string{o, "GCC LTO object", "-ffat-lto-objects"}}
 	}},
 	{"wrong-machine", func(t *testing.T, dir string) invocation {
-		o := openObj(t, filepath.Join(dir, compile(t, dir, "ok", okSrc)))
+		// The first input decides the machine (x86-64 here); a later
+		// input for another machine is rejected.
+		ok := compile(t, dir, "ok", okSrc)
+		o := openObj(t, filepath.Join(dir, ok))
 		o.put16(18, uint16(elf.EM_AARCH64))
 		o.write(filepath.Join(dir, "arm.o"))
-		return invocation{args: []string{"-e", "main", "arm.o"}, first: []string{"arm.o"}}
+		return invocation{args: []string{"-e", "main", ok, "arm.o"}, first: []string{"arm.o"}}
 	}},
 	{"empty-file", func(t *testing.T, dir string) invocation {
 		compile(t, dir, "ok", okSrc)

@@ -65,6 +65,13 @@ func Bin(t testing.TB, out string) string {
 // to the system linker and every "rivet" run would really test ld.bfd.
 func Check(t testing.TB, out string) string {
 	t.Helper()
+	return CheckWith(t, out, "gcc")
+}
+
+// CheckWith is Check with another gcc driver, such as a cross compiler's
+// (which would otherwise fall back to its own <triple>-ld).
+func CheckWith(t testing.TB, out, gcc string) string {
+	t.Helper()
 	bin := Bin(t, out)
 	libexec := filepath.Join(out, "libexec", "rivet")
 	ld := filepath.Join(libexec, "ld")
@@ -77,12 +84,12 @@ func Check(t testing.TB, out string) string {
 		t.Fatalf("%s does not refer to %s\n%s", ld, bin, buildHint)
 	}
 	bflag := "-B" + libexec + string(filepath.Separator)
-	got, err := exec.Command("gcc", bflag, "-print-prog-name=ld").Output()
+	got, err := exec.Command(gcc, bflag, "-print-prog-name=ld").Output()
 	if err != nil {
-		t.Fatalf("gcc %s -print-prog-name=ld: %v", bflag, err)
+		t.Fatalf("%s %s -print-prog-name=ld: %v", gcc, bflag, err)
 	}
 	if p := strings.TrimSpace(string(got)); p != ld {
-		t.Fatalf("gcc %s would link with %q, not %q\n%s", bflag, p, ld, buildHint)
+		t.Fatalf("%s %s would link with %q, not %q\n%s", gcc, bflag, p, ld, buildHint)
 	}
 	return libexec
 }

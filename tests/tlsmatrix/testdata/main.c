@@ -25,7 +25,7 @@ __thread int exe_init = 42;
 __thread int exe_zero;
 static __thread int exe_static = 3;
 __thread long exe_al64 __attribute__((aligned(64))) = 6464;
-__thread char exe_al64_zero[100] __attribute__((aligned(64)));
+__thread signed char exe_al64_zero[100] __attribute__((aligned(64)));
 __thread int exe_arr[5] = {1, 2, 3, 4, 5};
 static __thread struct tlsm_pair exe_s = {7, 8, 9};
 
@@ -106,7 +106,7 @@ __attribute__((noinline)) static void exe_bump(long delta)
 	exe_zero += (int)delta;
 	exe_static += (int)delta;
 	exe_al64 += delta;
-	exe_al64_zero[7] += (char)delta;
+	exe_al64_zero[7] += (signed char)delta;
 	for (int i = 0; i < 5; i++)
 		exe_arr[i] += (int)delta;
 	exe_s.a += (int)delta;
@@ -131,7 +131,7 @@ static void state(struct out *o, const char *who, long delta)
 	expect(o, who, "exe_zero", exe_zero, delta);
 	expect(o, who, "exe_static", exe_static, 3 + delta);
 	expect(o, who, "exe_al64", exe_al64, 6464 + delta);
-	expect(o, who, "exe_al64_zero[7]", exe_al64_zero[7], (char)delta);
+	expect(o, who, "exe_al64_zero[7]", exe_al64_zero[7], (signed char)delta);
 	expect(o, who, "exe_al64_zero[0]", exe_al64_zero[0], 0);
 	expect(o, who, "exe_arr[3]", exe_arr[3], 4 + delta);
 	expect(o, who, "exe_arr[4]", exe_arr[4], 5 + delta);
