@@ -92,15 +92,15 @@ const (
 	rMovwPrelG3    = 293
 	rGotrel64      = 307
 	rGotrel32      = 308
-	rDTPRelG2      = 524
-	rDTPRelG1      = 525
-	rDTPRelG1NC    = 526
-	rDTPRelG0      = 527
-	rDTPRelG0NC    = 528
-	rDTPRelHi12    = 529
-	rDTPRelLo12    = 530
-	rDTPRelLo12NC  = 531
-	rDTPRelLdst8   = 532 // ...LDST64 NC = 539 - 1; pairs of (checked, NC) per size
+	rDTPRelG2      = 523
+	rDTPRelG1      = 524
+	rDTPRelG1NC    = 525
+	rDTPRelG0      = 526
+	rDTPRelG0NC    = 527
+	rDTPRelHi12    = 528
+	rDTPRelLo12    = 529
+	rDTPRelLo12NC  = 530
+	rDTPRelLdst8   = 531 // TLSLD_LDST8_DTPREL_LO12 ... LDST64_NC = 538: (checked, NC) per size
 	rTPRelLdst8    = 552 // TLSLE_LDST8_TPREL_LO12 ... LDST64_NC = 559
 	rTLSDescAdrP21 = 562
 )
@@ -276,6 +276,14 @@ func alignUp(v, a uint64) uint64 {
 //	adrp xN, sym
 //	add  xN, xN, :lo12:sym
 //
+// or, when sym is within +-1 MiB of the second instruction,
+//
+//	nop
+//	adr  xN, sym
+//
+// (the ADR alone computes the address, so whichever half is written last,
+// the result is right).
+//
 // Both relocations answer the same question from the same two adjacent
 // instructions (one register throughout, no addend), so the pair is
 // relaxed together or not at all.
@@ -307,18 +315,30 @@ func gotPair(adrp, ldr uint32) bool {
 }
 
 // relaxGOT rewrites one half of a GOT load pair to the direct form and
-// returns the encoding the value then takes.
-func relaxGOT(sec []byte, r *reloc.RelaArgs) (relInfo, error) {
+// returns the encoding the value then takes (x is the symbol's address,
+// p the place's); done: nothing is left to write.
+func relaxGOT(sec []byte, r *reloc.RelaArgs, x, p uint64) (e relInfo, done bool, err error) {
 	if elf.R_AARCH64(r.Type) == elf.R_AARCH64_ADR_GOT_PAGE {
-		return relInfo{enc: encADRP, pc: true}, nil
+		switch w := insnAt(sec, r.Offset); {
+		case w == insnNop && r.Offset+8 <= uint64(len(sec)) && insnAt(sec, r.Offset+4)&0x9f000000 == 0x10000000:
+			return relInfo{}, true, nil // the ldr half became nop; adr
+		case !isADRP(w):
+			return relInfo{}, true, siteErr(r, "%s: cannot relax instruction 0x%08x", r.Info.Name, w)
+		}
+		return relInfo{enc: encADRP, pc: true}, false, nil
 	}
 	w := insnAt(sec, r.Offset)
 	if !isLdr64Imm(w) {
-		return relInfo{}, siteErr(r, "%s: cannot relax instruction 0x%08x", r.Info.Name, w)
+		return relInfo{}, true, siteErr(r, "%s: cannot relax instruction 0x%08x", r.Info.Name, w)
+	}
+	if d := int64(x - p); d >= -1<<20 && d < 1<<20 && r.Offset >= 4 {
+		elfio.Put32(sec[r.Offset-4:], insnNop)
+		elfio.Put32(sec[r.Offset:], 0x10000000|rd(w)) // adr xN, #0
+		return relInfo{enc: encADR, pc: true}, false, nil
 	}
 	// add xN, xN, #0
 	elfio.Put32(sec[r.Offset:], 0x91000000|(w>>5&0x1f)<<5|rd(w))
-	return relInfo{enc: encAdd12}, nil
+	return relInfo{enc: encAdd12}, false, nil
 }
 
 // value is the relocation's X: what the field encodes before P is
@@ -371,15 +391,15 @@ func (a *Arch) Apply(sec []byte, r *reloc.RelaArgs, v *reloc.Values) error {
 	if e.enc == encNone {
 		return nil
 	}
-	if r.Act == reloc.Relax {
-		var err error
-		if e, err = relaxGOT(sec, r); err != nil {
-			return err
-		}
-	}
 	x, err := value(r, v)
 	if err != nil {
 		return err
+	}
+	if r.Act == reloc.Relax {
+		var done bool
+		if e, done, err = relaxGOT(sec, r, x, v.P); done || err != nil {
+			return err
+		}
 	}
 	if k := r.Info.Kind; v.Unresolved && e.pc && (k == reloc.PCRel || k == reloc.PLTPCRel) {
 		// aaelf64: a PC-relative reference to an undefined weak symbol
@@ -468,6 +488,9 @@ func (e relInfo) write(sec []byte, r *reloc.RelaArgs, x, p uint64) error {
 	case encImm19:
 		if sx < -1<<20 || sx >= 1<<20 {
 			return rangeErr(r, sx, -1<<20, 1<<20-1)
+		}
+		if sx&3 != 0 && r.Type == uint32(elf.R_AARCH64_LD_PREL_LO19) {
+			return siteErr(r, "relocation %s: literal at offset %d from the load is not 4-byte aligned", r.Info.Name, sx)
 		}
 		w = w&^(0x7ffff<<5) | (uint32(sx>>2)&0x7ffff)<<5
 	case encImm14:
