@@ -117,6 +117,9 @@ func (l *Linker) placeThunks() {
 		}
 		changed, err := p.Pass(branches, sites)
 		if err != nil {
+			if ns, ok := err.(*thunk.NoSlotError); ok {
+				err = fmt.Errorf("%s: %v (a single input section larger than the branch reach?)", l.branchSite(th, ns.Branch), err)
+			}
 			l.errorf("range extension thunks: %v", err)
 			return
 		}
@@ -154,34 +157,56 @@ func (l *Linker) branchDest(s *Symbol, addend int64) uint64 {
 // thunk could extend, at the current addresses.
 func (l *Linker) thunkBranches(th thunker) []thunk.Branch {
 	var out []thunk.Branch
+	l.walkBranches(th, func(sec *Section, r elfio.Rela, s *Symbol) {
+		id := sec.file.syms[r.Sym]
+		out = append(out, thunk.Branch{P: sec.out.addr + sec.off + r.Offset, Key: thunk.Key{Sym: uint32(id), Addend: r.Addend},
+			Dest: l.branchDest(s, r.Addend)})
+	})
+	return out
+}
+
+// walkBranches calls fn for every branch relocation a thunk could extend,
+// in a fixed order.
+func (l *Linker) walkBranches(th thunker, fn func(sec *Section, r elfio.Rela, s *Symbol)) {
 	for _, f := range l.objects {
 		for _, sec := range f.sections {
 			if sec == nil || !sec.alive || sec.out == nil || sec.relas == nil || sec.shdr.Flags&shfExec == 0 {
 				continue
 			}
-			base := sec.out.addr + sec.off
 			n := len(sec.relas) / elfio.RelaSize
 			for i := 0; i < n; i++ {
 				r := elfio.ReadRela(sec.relas, i)
-				if !th.ThunkBranch(r.Type) || int(r.Sym) >= len(f.syms) {
-					continue
-				}
 				if i < len(sec.acts) && sec.acts[i] != 0 {
-					if act, _ := unpackDecision(sec.acts[i]); act == reloc.TLS {
+					if act, tls := unpackDecision(sec.acts[i]); act == reloc.TLS {
+						if tls != reloc.Keep && l.arch.TLSRelaxConsumesNext(r.Type) {
+							i++ // the bl __tls_get_addr the rewrite replaced
+						}
 						continue
 					}
 				}
-				id := f.syms[r.Sym]
-				s := l.sym(id)
+				if !th.ThunkBranch(r.Type) || int(r.Sym) >= len(f.syms) {
+					continue
+				}
+				s := l.sym(f.syms[r.Sym])
 				if l.symClass(s) == reloc.ClassAbs {
 					continue // absolute or undefined weak: no thunk makes it reachable
 				}
-				out = append(out, thunk.Branch{P: base + r.Offset, Key: thunk.Key{Sym: uint32(id), Addend: r.Addend},
-					Dest: l.branchDest(s, r.Addend)})
+				fn(sec, r, s)
 			}
 		}
 	}
-	return out
+}
+
+// branchSite names the k-th branch thunkBranches lists.
+func (l *Linker) branchSite(th thunker, k int) string {
+	site := "?"
+	l.walkBranches(th, func(sec *Section, r elfio.Rela, s *Symbol) {
+		if k == 0 {
+			site = secLoc(sec, r.Offset) + " (to " + displayName(s.Name) + ")"
+		}
+		k--
+	})
+	return site
 }
 
 // erratumSites lists the instructions completing an erratum 843419

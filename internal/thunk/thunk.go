@@ -120,8 +120,8 @@ func (p *Planner) Find(from uint64, key Key) *Thunk {
 // output must be laid out again before the next pass), or an error when
 // some branch has no slot in reach.
 func (p *Planner) Pass(branches []Branch, patchSites []PatchSite) (changed bool, err error) {
-	var errs []string
-	for _, b := range branches {
+	var errs []error
+	for bi, b := range branches {
 		if p.Cfg.InRange(b.P, b.Dest) {
 			continue
 		}
@@ -135,7 +135,7 @@ func (p *Planner) Pass(branches []Branch, patchSites []PatchSite) (changed bool,
 		}
 		s := p.pickSlot(b.P, b.Dest, p.Cfg.LongSize)
 		if s == nil {
-			errs = append(errs, fmt.Sprintf("branch at 0x%x to 0x%x: no thunk slot within reach", b.P, b.Dest))
+			errs = append(errs, &NoSlotError{Branch: bi, P: b.P, Dest: b.Dest})
 			continue
 		}
 		t := &Thunk{Key: b.Key, Dest: b.Dest, Slot: s}
@@ -156,7 +156,7 @@ func (p *Planner) Pass(branches []Branch, patchSites []PatchSite) (changed bool,
 		}
 		s := p.pickSlot(ps.P, ps.P, p.Cfg.PatchSize)
 		if s == nil {
-			errs = append(errs, fmt.Sprintf("instruction at 0x%x: no slot for an erratum veneer within reach", ps.P))
+			errs = append(errs, fmt.Errorf("instruction at 0x%x: no slot for an erratum veneer within reach", ps.P))
 			continue
 		}
 		pt := &Patch{Site: ps.Site, Slot: s}
@@ -171,9 +171,20 @@ func (p *Planner) Pass(branches []Branch, patchSites []PatchSite) (changed bool,
 		}
 	}
 	if len(errs) > 0 {
-		return changed, fmt.Errorf("%s", errs[0])
+		return changed, errs[0]
 	}
 	return changed, nil
+}
+
+// NoSlotError: branch number Branch (of those given to Pass) is out of
+// reach of its target and of every slot.
+type NoSlotError struct {
+	Branch  int
+	P, Dest uint64
+}
+
+func (e *NoSlotError) Error() string {
+	return fmt.Sprintf("branch at 0x%x to 0x%x: no thunk slot within reach", e.P, e.Dest)
 }
 
 // PatchSite is an instruction that needs a veneer.

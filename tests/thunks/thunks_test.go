@@ -368,3 +368,38 @@ func funcBody(dis, fn string) string {
 	}
 	return rest
 }
+
+// A branch inside one input section larger than the branch reach, to a
+// target beyond it, has no slot to put a thunk in: a one-line error naming
+// the place, exit status 1, and no output file.
+func TestNoSlotInReach(t *testing.T) {
+	e := setup(t)
+	dir := t.TempDir()
+	asm := `	.text
+	.globl main
+main:
+	bl far
+	ret
+	.space 130*1024*1024
+	.globl far
+far:
+	ret
+`
+	os.WriteFile(filepath.Join(dir, "big.s"), []byte(asm), 0o644)
+	c := e.tgt.Compilers[0]
+	mustRun(t, dir, append(append([]string{}, c.CC...), "-c", "big.s")...)
+	cmd := exec.Command(filepath.Join(rivettest.OutDir(t), "bin", "rivet"), "-m", "aarch64linux", "-e", "main", "big.o", "-o", "out")
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	ee, ok := err.(*exec.ExitError)
+	if !ok || ee.ExitCode() != 1 {
+		t.Fatalf("want exit status 1, got %v\n%s", err, out)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) != 1 || !strings.Contains(lines[0], "big.o:(.text+0x0)") || !strings.Contains(lines[0], "no thunk slot within reach") {
+		t.Errorf("want one line naming big.o:(.text+0x0) and the missing slot, got:\n%s", out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "out")); err == nil {
+		t.Error("an output file was left behind")
+	}
+}
