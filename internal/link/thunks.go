@@ -156,43 +156,54 @@ func (l *Linker) branchDest(s *Symbol, addend int64) uint64 {
 // thunkBranches lists every branch in live executable sections that a
 // thunk could extend, at the current addresses.
 func (l *Linker) thunkBranches(th thunker) []thunk.Branch {
-	var out []thunk.Branch
-	l.walkBranches(th, func(sec *Section, r elfio.Rela, s *Symbol) {
-		id := sec.file.syms[r.Sym]
-		out = append(out, thunk.Branch{P: sec.out.addr + sec.off + r.Offset, Key: thunk.Key{Sym: uint32(id), Addend: r.Addend},
-			Dest: l.branchDest(s, r.Addend)})
+	parts := make([][]thunk.Branch, len(l.objects))
+	l.parallelFor("thunk branches", len(l.objects), func(_, i int) {
+		l.fileBranches(th, l.objects[i], func(sec *Section, r elfio.Rela, s *Symbol) {
+			id := sec.file.syms[r.Sym]
+			parts[i] = append(parts[i], thunk.Branch{P: sec.out.addr + sec.off + r.Offset,
+				Key: thunk.Key{Sym: uint32(id), Addend: r.Addend}, Dest: l.branchDest(s, r.Addend)})
+		})
 	})
+	var out []thunk.Branch
+	for _, p := range parts {
+		out = append(out, p...)
+	}
 	return out
 }
 
 // walkBranches calls fn for every branch relocation a thunk could extend,
-// in a fixed order.
+// in the order thunkBranches lists them.
 func (l *Linker) walkBranches(th thunker, fn func(sec *Section, r elfio.Rela, s *Symbol)) {
 	for _, f := range l.objects {
-		for _, sec := range f.sections {
-			if sec == nil || !sec.alive || sec.out == nil || sec.relas == nil || sec.shdr.Flags&shfExec == 0 {
-				continue
-			}
-			n := len(sec.relas) / elfio.RelaSize
-			for i := 0; i < n; i++ {
-				r := elfio.ReadRela(sec.relas, i)
-				if i < len(sec.acts) && sec.acts[i] != 0 {
-					if act, tls := unpackDecision(sec.acts[i]); act == reloc.TLS {
-						if tls != reloc.Keep && l.arch.TLSRelaxConsumesNext(r.Type) {
-							i++ // the bl __tls_get_addr the rewrite replaced
-						}
-						continue
+		l.fileBranches(th, f, fn)
+	}
+}
+
+// fileBranches calls fn for the branches of one file, in order.
+func (l *Linker) fileBranches(th thunker, f *File, fn func(sec *Section, r elfio.Rela, s *Symbol)) {
+	for _, sec := range f.sections {
+		if sec == nil || !sec.alive || sec.out == nil || sec.relas == nil || sec.shdr.Flags&shfExec == 0 {
+			continue
+		}
+		n := len(sec.relas) / elfio.RelaSize
+		for i := 0; i < n; i++ {
+			r := elfio.ReadRela(sec.relas, i)
+			if i < len(sec.acts) && sec.acts[i] != 0 {
+				if act, tls := unpackDecision(sec.acts[i]); act == reloc.TLS {
+					if tls != reloc.Keep && l.arch.TLSRelaxConsumesNext(r.Type) {
+						i++ // the bl __tls_get_addr the rewrite replaced
 					}
-				}
-				if !th.ThunkBranch(r.Type) || int(r.Sym) >= len(f.syms) {
 					continue
 				}
-				s := l.sym(f.syms[r.Sym])
-				if l.symClass(s) == reloc.ClassAbs {
-					continue // absolute or undefined weak: no thunk makes it reachable
-				}
-				fn(sec, r, s)
 			}
+			if !th.ThunkBranch(r.Type) || int(r.Sym) >= len(f.syms) {
+				continue
+			}
+			s := l.sym(f.syms[r.Sym])
+			if l.symClass(s) == reloc.ClassAbs {
+				continue // absolute or undefined weak: no thunk makes it reachable
+			}
+			fn(sec, r, s)
 		}
 	}
 }
@@ -211,22 +222,32 @@ func (l *Linker) branchSite(th thunker, k int) string {
 
 // erratumSites lists the instructions completing an erratum 843419
 // sequence at the current addresses.
+// A site's identity is its section's position among all input sections
+// and its offset, stable across passes.
 func (l *Linker) erratumSites(th thunker) ([]patchSite, []thunk.PatchSite) {
-	var sites []patchSite
-	var ps []thunk.PatchSite
-	seq := uint64(0)
-	for _, f := range l.objects {
-		for _, sec := range f.sections {
+	base := make([]uint64, len(l.objects))
+	n := uint64(0)
+	for i, f := range l.objects {
+		base[i] = n
+		n += uint64(len(f.sections))
+	}
+	parts := make([][]patchSite, len(l.objects))
+	l.parallelFor("erratum 843419 scan", len(l.objects), func(_, i int) {
+		for j, sec := range l.objects[i].sections {
 			if sec == nil || !sec.alive || sec.out == nil || sec.shdr.Flags&shfExec == 0 || sec.shdr.Type == shtNobits {
 				continue
 			}
-			seq++
-			addr := sec.out.addr + sec.off
-			for _, off := range th.Erratum843419(sec.data, addr) {
-				id := seq<<32 | uint64(off)
-				sites = append(sites, patchSite{sec: sec, off: uint64(off), id: id})
-				ps = append(ps, thunk.PatchSite{Site: id, P: addr + uint64(off)})
+			for _, off := range th.Erratum843419(sec.data, sec.out.addr+sec.off) {
+				parts[i] = append(parts[i], patchSite{sec: sec, off: uint64(off), id: (base[i]+uint64(j))<<32 | uint64(off)})
 			}
+		}
+	})
+	var sites []patchSite
+	var ps []thunk.PatchSite
+	for _, part := range parts {
+		for _, s := range part {
+			sites = append(sites, s)
+			ps = append(ps, thunk.PatchSite{Site: s.id, P: s.sec.out.addr + s.sec.off + s.off})
 		}
 	}
 	return sites, ps
