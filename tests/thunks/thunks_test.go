@@ -10,6 +10,7 @@
 package thunks
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
@@ -119,6 +120,14 @@ func (e *env) linkBoth(t *testing.T, dir string, c rivettest.Compiler, m mode, o
 	}
 	stats := link(e.rivetLD, "prog.rivet", "-Wl,--stats")
 	link(lldPath, "prog.lld")
+	// Thunk placement does not depend on the thread count.
+	link(e.rivetLD, "prog.rivet-t1", "-Wl,--threads=1")
+	a, errA := os.ReadFile(filepath.Join(dir, "prog.rivet"))
+	b, errB := os.ReadFile(filepath.Join(dir, "prog.rivet-t1"))
+	if errA != nil || errB != nil || !bytes.Equal(a, b) {
+		t.Errorf("rivet's output differs with --threads=1 (%v, %v)", errA, errB)
+	}
+	os.Remove(filepath.Join(dir, "prog.rivet-t1"))
 	for _, p := range []string{"prog.rivet", "prog.lld"} {
 		got := mustRun(t, dir, append(append([]string{}, e.tgt.Runner...), "./"+p)...)
 		if got != want {
