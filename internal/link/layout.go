@@ -200,8 +200,14 @@ func (l *Linker) layout() {
 		if i == 0 {
 			seg.phdr.Vaddr, seg.phdr.Offset = base, 0
 		} else if seg.fixed {
-			if seg.start < addr {
-				l.errorf("--section-start=%s=0x%x: the address is below the end of the preceding sections (0x%x)", seg.secs[0].name, seg.start, addr)
+			// The segment gets pages of its own: sharing the last page of
+			// the previous segment would map one over the other.
+			if seg.start < alignUp(addr, page) {
+				l.errorf("--section-start=%s=0x%x: the address is below the first page after the preceding sections (0x%x)", seg.secs[0].name, seg.start, alignUp(addr, page))
+				return
+			}
+			if a := seg.secs[0].shdr.Addralign; a > 1 && seg.start%a != 0 {
+				l.errorf("--section-start=%s=0x%x: the address is not a multiple of the section's alignment (%d)", seg.secs[0].name, seg.start, a)
 				return
 			}
 			// A segment of its own, its file offset congruent to the

@@ -1,8 +1,10 @@
 package link
 
 import (
+	"cmp"
 	"debug/elf"
 	"fmt"
+	"slices"
 
 	"github.com/rivet-linker/rivet/internal/elfio"
 	"github.com/rivet-linker/rivet/internal/reloc"
@@ -12,20 +14,22 @@ import (
 // thunker is implemented by architectures whose branches may need range
 // extension thunks (AArch64).
 type thunker interface {
-	ThunkConfig() reloc.ThunkConfig
+	// ThunkConfig describes branches and thunks; pic: the output is
+	// position-independent.
+	ThunkConfig(pic bool) reloc.ThunkConfig
 	// ThunkBranch: relocation type t is a branch a thunk can extend.
 	ThunkBranch(t uint32) bool
 	// WriteThunk writes the thunk at address at that jumps to dest.
-	WriteThunk(buf []byte, at, dest uint64, long bool)
+	WriteThunk(buf []byte, at, dest uint64, long, pic bool)
 	// ThunkName is the local symbol naming a thunk to target.
-	ThunkName(target string, long bool) string
+	ThunkName(target string, long, pic bool) string
 	// Erratum843419 lists the offsets in code (placed at addr) of the
 	// instructions to move to a veneer (--fix-cortex-a53-843419).
 	Erratum843419(code []byte, addr uint64) []int
-	// WriteVeneer writes the veneer at address at for instruction insn
-	// taken from site: insn, then a branch back to site+4; it returns the
-	// branch to the veneer that replaces the instruction at site.
-	WriteVeneer(buf []byte, insn uint32, at, site uint64) (uint32, error)
+	// WriteVeneer moves the instruction at offset site of the relocated
+	// code (at codeAddr) to the veneer at address at, if the sequence is
+	// still there, and reports whether it did.
+	WriteVeneer(veneer, code []byte, codeAddr uint64, site int, at uint64) (bool, error)
 }
 
 // slotPos is a thunk slot's place in an output section: after member
@@ -62,7 +66,7 @@ func (l *Linker) placeThunks() {
 	if !ok {
 		return
 	}
-	cfg := th.ThunkConfig()
+	cfg := th.ThunkConfig(l.pic)
 	fix := l.cfg.FixA53Erratum843419
 	// Slots in every executable output section: after the member where
 	// the distance from the previous slot would otherwise exceed the
@@ -233,11 +237,22 @@ func (l *Linker) erratumSites(th thunker) ([]patchSite, []thunk.PatchSite) {
 	}
 	parts := make([][]patchSite, len(l.objects))
 	l.parallelFor("erratum 843419 scan", len(l.objects), func(_, i int) {
-		for j, sec := range l.objects[i].sections {
+		f := l.objects[i]
+		var maps map[uint32][]mapSym
+		for j, sec := range f.sections {
 			if sec == nil || !sec.alive || sec.out == nil || sec.shdr.Flags&shfExec == 0 || sec.shdr.Type == shtNobits {
 				continue
 			}
-			for _, off := range th.Erratum843419(sec.data, sec.out.addr+sec.off) {
+			sites := th.Erratum843419(sec.data, sec.out.addr+sec.off)
+			if len(sites) > 0 && maps == nil {
+				maps = mappingSymbols(f)
+			}
+			for _, off := range sites {
+				// The words from the ADRP to the final load/store
+				// must all be code: $d marks data in a code section.
+				if !isCode(maps[uint32(j)], uint64(max(off-12, 0)), uint64(off)) {
+					continue
+				}
 				parts[i] = append(parts[i], patchSite{sec: sec, off: uint64(off), id: (base[i]+uint64(j))<<32 | uint64(off)})
 			}
 		}
@@ -287,7 +302,7 @@ func (l *Linker) addThunkSymbols(th thunker) {
 				if t.Key.Addend != 0 {
 					name += fmt.Sprintf("+0x%x", t.Key.Addend)
 				}
-				id := l.syms.add(th.ThunkName(name, t.Long))
+				id := l.syms.add(th.ThunkName(name, t.Long, l.thunks.Cfg.PIC))
 				s := l.sym(id)
 				s.state, s.isLocal, s.typ = stLinker, true, uint8(elf.STT_FUNC)
 				s.pltIdx, s.gotIdx = -1, -1
@@ -338,7 +353,7 @@ func (l *Linker) writeThunks(buf []byte, rw *relocWriter) {
 		for _, sp := range o.slots {
 			base := o.off + sp.off
 			for _, t := range sp.slot.Thunks {
-				th.WriteThunk(buf[base+t.Off:], t.Addr(), t.Dest, t.Long)
+				th.WriteThunk(buf[base+t.Off:], t.Addr(), t.Dest, t.Long, l.thunks.Cfg.PIC)
 			}
 		}
 	}
@@ -353,16 +368,54 @@ func (l *Linker) writeThunks(buf []byte, rw *relocWriter) {
 		if pt == nil {
 			continue
 		}
-		o := ps.sec.out
-		fileOff := o.off + ps.sec.off + ps.off
-		site := o.addr + ps.sec.off + ps.off
-		insn := elfio.U32(buf[fileOff:])
+		o, sec := ps.sec.out, ps.sec
+		code := buf[o.off+sec.off : o.off+sec.off+sec.shdr.Size]
 		vOff := slotOff[pt.Slot] + pt.Off
-		b, err := th.WriteVeneer(buf[vOff:], insn, pt.Addr(), site)
-		if err != nil {
+		if _, err := th.WriteVeneer(buf[vOff:vOff+l.thunks.Cfg.PatchSize], code, o.addr+sec.off, int(ps.off), pt.Addr()); err != nil {
 			rw.errorf("%s: erratum 843419 veneer: %v", secLoc(ps.sec, ps.off), err)
+		}
+	}
+}
+
+// mapSym is an ELF mapping symbol ($x: code follows, $d: data follows) at
+// an offset of its section.
+type mapSym struct {
+	off  uint64
+	data bool
+}
+
+// mappingSymbols collects a file's mapping symbols per section index,
+// in offset order.
+func mappingSymbols(f *File) map[uint32][]mapSym {
+	m := map[uint32][]mapSym{}
+	for i := 1; i < f.firstGlobal && i < len(f.symtab)/elfio.SymSize; i++ {
+		es := elfio.ReadSym(f.symtab, i)
+		name := elfio.CString(f.strtab, es.Name)
+		if len(name) < 2 || name[0] != '$' || name[1] != 'x' && name[1] != 'd' || len(name) > 2 && name[2] != '.' {
 			continue
 		}
-		elfio.Put32(buf[fileOff:], b)
+		sec := uint32(es.Shndx)
+		m[sec] = append(m[sec], mapSym{off: es.Value, data: name[1] == 'd'})
 	}
+	for _, ms := range m {
+		slices.SortStableFunc(ms, func(a, b mapSym) int { return cmp.Compare(a.off, b.off) })
+	}
+	return m
+}
+
+// isCode reports whether [lo, hi] is code by the mapping symbols ms (a
+// section without any is code).
+func isCode(ms []mapSym, lo, hi uint64) bool {
+	atLo := true
+	for _, m := range ms {
+		if m.off > hi {
+			break
+		}
+		if m.off <= lo {
+			atLo = !m.data
+		} else if m.data {
+			return false // data starts inside the range
+		}
+	}
+	return atLo
 }

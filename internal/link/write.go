@@ -53,6 +53,7 @@ var vaFast = [reloc.NumKinds]bool{
 const (
 	vaMergeSection = 1 << iota // a merge section's section symbol: S depends on the addend
 	vaPLT                      // has a PLT entry: L is not S
+	vaUndef                    // undefined: the arch may treat the reference specially (reloc.Values.Unresolved)
 )
 
 // computeSymVA fills l.symVA with every symbol's address, in parallel, so
@@ -73,6 +74,9 @@ func (l *Linker) computeSymVA() {
 			}
 			if s.pltIdx >= 0 {
 				fl |= vaPLT
+			}
+			if s.state == stUndef {
+				fl |= vaUndef
 			}
 			l.symVAFlags[id] = fl
 		}

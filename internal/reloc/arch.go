@@ -135,6 +135,9 @@ type ThunkConfig struct {
 	// that later growth of the slots in between does not at once push it
 	// out of reach again.
 	Margin int64
+	// PIC: the output is position-independent (the long form is then
+	// PC-relative too).
+	PIC bool
 }
 
 // InRange reports whether a branch at from reaches to.

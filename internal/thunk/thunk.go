@@ -151,13 +151,21 @@ func (p *Planner) Pass(branches []Branch, patchSites []PatchSite) (changed bool,
 		p.resize(s)
 	}
 	for _, ps := range patchSites {
-		if _, ok := p.patches[ps.Site]; ok {
+		old, ok := p.patches[ps.Site]
+		// The veneer branches back to the next instruction: 8 bytes of
+		// slack keep both branches encodable.
+		if ok && within(ps.P, old.Addr(), p.Cfg.Reach-8) && within(ps.P, old.Addr()+p.Cfg.PatchSize, p.Cfg.Reach-8) {
 			continue
 		}
 		s := p.pickSlot(ps.P, ps.P, p.Cfg.PatchSize)
 		if s == nil {
 			errs = append(errs, fmt.Errorf("instruction at 0x%x: no slot for an erratum veneer within reach", ps.P))
 			continue
+		}
+		if ok {
+			// Pushed out of reach by growth in between: move it.
+			old.Slot.Patches = slices.DeleteFunc(old.Slot.Patches, func(x *Patch) bool { return x == old })
+			p.resize(old.Slot)
 		}
 		pt := &Patch{Site: ps.Site, Slot: s}
 		s.Patches = append(s.Patches, pt)

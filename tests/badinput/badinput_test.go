@@ -312,6 +312,12 @@ var cases = []badCase{
 		o.write(filepath.Join(dir, "arm.o"))
 		return invocation{args: []string{"-e", "main", ok, "arm.o"}, first: []string{"arm.o"}}
 	}},
+	{"section-start-overlap", func(t *testing.T, dir string) invocation {
+		// .data placed inside the pages of the segments before it would
+		// map over them.
+		ok := compile(t, dir, "ok", okSrc)
+		return invocation{args: []string{"-e", "main", "--section-start=.data=0x400100", ok}, first: []string{"--section-start=.data=0x400100", "below"}}
+	}},
 	{"empty-file", func(t *testing.T, dir string) invocation {
 		compile(t, dir, "ok", okSrc)
 		writeFile(t, filepath.Join(dir, "empty.o"), nil)

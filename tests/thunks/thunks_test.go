@@ -412,3 +412,65 @@ far:
 		t.Error("an output file was left behind")
 	}
 }
+
+// Data in a code section ($d mapping symbol) that looks like an erratum
+// sequence is left alone: the table keeps its bytes (exit status 0xf9 is
+// the top byte of its third word; a patched word would give 0x14, a B).
+func TestErratum843419SkipsData(t *testing.T) {
+	e := setup(t)
+	dir := t.TempDir()
+	asm := `	.text
+	.balign 4096
+	.globl _start
+_start:
+	adr x2, tbl
+	ldr w0, [x2, #8]
+	lsr w0, w0, #24
+	mov x8, #93
+	svc #0
+	.skip 0xff8 - 20
+tbl:
+	.word 0x90000000        // adrp x0, 0 (as data)
+	.word 0xb9400021        // ldr w1, [x1]
+	.word 0xf9400000        // ldr x0, [x0]
+`
+	os.WriteFile(filepath.Join(dir, "d.s"), []byte(asm), 0o644)
+	mustRun(t, dir, e.tgt.Compilers[0].CC[0], "-c", "d.s")
+	rivet := filepath.Join(rivettest.OutDir(t), "bin", "rivet")
+	mustRun(t, dir, rivet, "-static", "--fix-cortex-a53-843419", "d.o", "-o", "d")
+	_, err := run(t, dir, append(append([]string{}, e.tgt.Runner...), "./d")...)
+	ee, ok := err.(*exec.ExitError)
+	if !ok || ee.ExitCode() != 0xf9 {
+		t.Errorf("want exit status 0xf9 (data unchanged), got %v", err)
+	}
+}
+
+// A long thunk in a position-independent output is PC-relative: nothing
+// relocates an absolute address at load time. .text 5 GiB above .init
+// (where _init calls into .text) needs one in PIE output. (Not static-pie:
+// libc.a's own ADRPs to __ehdr_start cannot reach 5 GiB either.)
+func TestLongThunkPIC(t *testing.T) {
+	e := setup(t)
+	c := e.tgt.Compilers[0]
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "near.c"), []byte("int far_fn(int);\nint main(int argc, char **argv) { return far_fn(argc + 10); }\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "far.c"), []byte("__attribute__((section(\"farsec\"), noinline)) int far_fn(int x) { return x * 3; }\n"), 0o644)
+	sel := e.linkerFlag(t, c, e.rivetLD)
+	for _, m := range []mode{modes[0], modes[1]} {
+		argv := append(append(append([]string{}, c.CC...), m.cflags...), "-O2", m.ldflag, "near.c", "far.c", sel,
+			"-Wl,--section-start=.text=0x140000000", "-o", "p-"+m.name)
+		mustRun(t, dir, argv...)
+		_, err := run(t, dir, append(append([]string{}, e.tgt.Runner...), "./p-"+m.name)...)
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 33 {
+			t.Errorf("%s: want exit status 33, got %v", m.name, err)
+		}
+		syms := mustRun(t, dir, e.tgt.NM, "p-"+m.name)
+		want := "__AArch64PCLongThunk_"
+		if m.name == "nopie" {
+			want = "__AArch64AbsLongThunk_"
+		}
+		if !strings.Contains(syms, want) {
+			t.Errorf("%s: no %s symbol", m.name, want)
+		}
+	}
+}

@@ -541,20 +541,30 @@ func siteErr(r *reloc.RelaArgs, format string, args ...any) error { return r.Err
 // Range extension thunks (thunk.go's Config): B/BL reach +-128 MiB.
 //
 //	short (position-independent, +-4 GiB):  adrp x16, dest; add x16, x16, :lo12:dest; br x16
-//	long (absolute):                        ldr x16, 8; br x16; .xword dest
+//	long, position-dependent output:        ldr x16, .+8; br x16; .xword dest
+//	long, PIC output (no load-time fixup):  ldr x16, .+16; adr x17, .; add x16, x16, x17; br x16;
+//	                                        .xword dest - (address of the adr)
 //
 // x16 and x17 (IP0, IP1) are the intra-procedure-call scratch registers
 // the AAPCS64 reserves for exactly this.
 const (
 	insnAddX16Lo12 = 0x91000210 // add x16, x16, #0
 	insnBrX16      = 0xd61f0200
-	insnLdrX16Lit8 = 0x58000050 // ldr x16, .+8
+	insnLdrX16Lit8  = 0x58000050 // ldr x16, .+8
+	insnLdrX16Lit16 = 0x58000090 // ldr x16, .+16
+	insnAdrX17      = 0x10000011 // adr x17, .
+	insnAddX16X17   = 0x8b110210 // add x16, x16, x17
 )
 
-// ThunkConfig implements link's thunker.
-func (*Arch) ThunkConfig() reloc.ThunkConfig {
+// ThunkConfig implements link's thunker. pic: the output may be loaded
+// anywhere, so the long form must be PC-relative.
+func (*Arch) ThunkConfig(pic bool) reloc.ThunkConfig {
+	long := uint64(16)
+	if pic {
+		long = 24
+	}
 	return reloc.ThunkConfig{Reach: 1 << 27, ShortReach: 1 << 32, PageRelative: true,
-		ShortSize: 12, LongSize: 16, PatchSize: 8, Margin: 1 << 20}
+		ShortSize: 12, LongSize: long, PatchSize: 8, Margin: 1 << 20, PIC: pic}
 }
 
 // ThunkBranch implements link's thunker.
@@ -563,8 +573,16 @@ func (*Arch) ThunkBranch(t uint32) bool {
 }
 
 // WriteThunk implements link's thunker.
-func (*Arch) WriteThunk(buf []byte, at, dest uint64, long bool) {
-	if long {
+func (*Arch) WriteThunk(buf []byte, at, dest uint64, long, pic bool) {
+	switch {
+	case long && pic:
+		elfio.Put32(buf, insnLdrX16Lit16)
+		elfio.Put32(buf[4:], insnAdrX17)
+		elfio.Put32(buf[8:], insnAddX16X17)
+		elfio.Put32(buf[12:], insnBrX16)
+		elfio.Put64(buf[16:], dest-(at+4))
+		return
+	case long:
 		elfio.Put32(buf, insnLdrX16Lit8)
 		elfio.Put32(buf[4:], insnBrX16)
 		elfio.Put64(buf[8:], dest)
@@ -575,22 +593,60 @@ func (*Arch) WriteThunk(buf []byte, at, dest uint64, long bool) {
 	elfio.Put32(buf[8:], insnBrX16)
 }
 
-// ThunkName implements link's thunker (lld's names).
-func (*Arch) ThunkName(target string, long bool) string {
-	if long {
+// ThunkName implements link's thunker (lld's names; lld has no
+// position-independent long form).
+func (*Arch) ThunkName(target string, long, pic bool) string {
+	switch {
+	case long && pic:
+		return "__AArch64PCLongThunk_" + target
+	case long:
 		return "__AArch64AbsLongThunk_" + target
 	}
 	return "__AArch64ADRPThunk_" + target
 }
 
-// WriteVeneer implements link's thunker: the erratum 843419 veneer.
-func (*Arch) WriteVeneer(buf []byte, insn uint32, at, site uint64) (uint32, error) {
-	v, err := Veneer843419(insn, at, site+4)
-	if err != nil {
-		return 0, err
+// WriteVeneer implements link's thunker: if the relocated code (placed at
+// codeAddr) still has an erratum 843419 sequence ending at offset site, it
+// moves that instruction to the veneer at address at (bytes veneer) and
+// branches there. Sites come from the input bytes; a relaxation (TLS, GOT)
+// may have rewritten the sequence away, and then nothing is patched.
+func (*Arch) WriteVeneer(veneer, code []byte, codeAddr uint64, site int, at uint64) (bool, error) {
+	if !still843419(code, codeAddr, site) {
+		return false, nil
 	}
-	copy(buf, v)
-	return EncodeB(site, at)
+	v, err := Veneer843419(elfio.U32(code[site:]), at, codeAddr+uint64(site)+4)
+	if err != nil {
+		return false, err
+	}
+	b, err := EncodeB(codeAddr+uint64(site), at)
+	if err != nil {
+		return false, err
+	}
+	copy(veneer, v)
+	elfio.Put32(code[site:], b)
+	return true, nil
+}
+
+// still843419 reports whether the instruction at offset site of code
+// completes an erratum sequence whose ADRP is 2 or 3 instructions earlier.
+func still843419(code []byte, addr uint64, site int) bool {
+	if site < 0 || site+4 > len(code) {
+		return false
+	}
+	for k := 2; k <= 3; k++ {
+		adrp := site - 4*k
+		if po := (addr + uint64(adrp)) & 0xfff; adrp < 0 || po != 0xff8 && po != 0xffc {
+			continue
+		}
+		var w [4]uint32
+		for i := 0; i <= k; i++ {
+			w[i] = elfio.U32(code[adrp+4*i:])
+		}
+		if f, ok := Is843419Sequence(w[:k+1]); ok && f == k {
+			return true
+		}
+	}
+	return false
 }
 
 // Erratum843419 implements link's thunker (see erratum.go).

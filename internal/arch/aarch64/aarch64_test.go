@@ -821,21 +821,32 @@ func TestPLTMarks(t *testing.T) {
 //
 //	ldr x16, .+8; br x16; .xword 0x123456789abcdef0
 //
-// linked at 0x40100c.
+// linked at 0x40100c. The position-independent long form (for PIC
+// outputs, which nothing relocates at load time) is, from
+// aarch64-linux-gnu-as:
+//
+//	ldr x16, .+16 (58000090); adr x17, . (10000011);
+//	add x16, x16, x17 (8b110210); br x16 (d61f0200); .xword dest - (at + 4)
 func TestWriteThunk(t *testing.T) {
 	a := New()
-	cfg := a.ThunkConfig()
 	for _, tc := range []struct {
 		name     string
 		at, dest uint64
 		long     bool
+		pic      bool
 		want     []byte
 	}{
-		{"short forward", 0x10000068, 0x9abcdef4, false, le32(0xb0455e70, 0x913bd210, 0xd61f0200)},
-		{"short backward", 0x10000078, 0x01234568, false, le32(0x90f891b0, 0x9115a210, 0xd61f0200)},
-		{"long", 0x40100c, 0x123456789abcdef0, true, le32(0x58000050, 0xd61f0200, 0x9abcdef0, 0x12345678)},
+		{"short forward", 0x10000068, 0x9abcdef4, false, false, le32(0xb0455e70, 0x913bd210, 0xd61f0200)},
+		{"short backward", 0x10000078, 0x01234568, false, false, le32(0x90f891b0, 0x9115a210, 0xd61f0200)},
+		{"short pic", 0x10000078, 0x01234568, false, true, le32(0x90f891b0, 0x9115a210, 0xd61f0200)},
+		{"long", 0x40100c, 0x123456789abcdef0, true, false, le32(0x58000050, 0xd61f0200, 0x9abcdef0, 0x12345678)},
+		// 0x140000000 - (0x1000 + 4) = 0x13fffeffc
+		{"long pic", 0x1000, 0x140000000, true, true, le32(0x58000090, 0x10000011, 0x8b110210, 0xd61f0200, 0x3fffeffc, 0x1)},
+		// backward: 0x1000 - (0x200000000 + 4) = -0x1fffff004
+		{"long pic backward", 0x200000000, 0x1000, true, true, le32(0x58000090, 0x10000011, 0x8b110210, 0xd61f0200, 0x00000ffc, 0xfffffffe)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			cfg := a.ThunkConfig(tc.pic)
 			size := cfg.ShortSize
 			if tc.long {
 				size = cfg.LongSize
@@ -844,7 +855,7 @@ func TestWriteThunk(t *testing.T) {
 				t.Fatalf("ThunkConfig size %d, the thunk is %d bytes", size, len(tc.want))
 			}
 			buf := bytes.Repeat([]byte{0xee}, len(tc.want)+8)
-			a.WriteThunk(buf, tc.at, tc.dest, tc.long)
+			a.WriteThunk(buf, tc.at, tc.dest, tc.long, tc.pic)
 			if !bytes.Equal(buf[:len(tc.want)], tc.want) {
 				t.Errorf("thunk = %s\nwant    %s", fmtWords(wordsOf(buf[:len(tc.want)])), fmtWords(wordsOf(tc.want)))
 			}
@@ -857,6 +868,14 @@ func TestWriteThunk(t *testing.T) {
 		t.Errorf("ThunkBranch: CALL26 %v, JUMP26 %v, CONDBR19 %v; want true, true, false",
 			a.ThunkBranch(tCALL26), a.ThunkBranch(tJUMP26), a.ThunkBranch(tCONDBR19))
 	}
+	for _, tc := range []struct {
+		long, pic bool
+		want      string
+	}{{false, false, "__AArch64ADRPThunk_f"}, {true, false, "__AArch64AbsLongThunk_f"}, {true, true, "__AArch64PCLongThunk_f"}} {
+		if got := a.ThunkName("f", tc.long, tc.pic); got != tc.want {
+			t.Errorf("ThunkName(long=%v, pic=%v) = %s, want %s", tc.long, tc.pic, got, tc.want)
+		}
+	}
 }
 
 // Erratum 843419 veneer, from e843.s (adrp x0 at 0x400ff8; ldr x1, [x1];
@@ -866,27 +885,38 @@ func TestWriteThunk(t *testing.T) {
 // ldr x2, [x0, #24] (f9400c02); b 0x401004 (17fffffc).
 func TestWriteVeneer(t *testing.T) {
 	a := New()
+	// The code from 0x400ff8: adrp x0, 0x12340000 (the relocated word is
+	// irrelevant to the check but must be an adrp); ldr x1, [x1];
+	// ldr x2, [x0, #24]; ret.
+	code := func() []byte { return le32(0x90000000, 0xf9400021, 0xf9400c02, 0xd65f03c0) }
+	c := code()
 	buf := bytes.Repeat([]byte{0xee}, 16)
-	b, err := a.WriteVeneer(buf, 0xf9400c02, 0x401010, 0x401000)
-	if err != nil {
-		t.Fatalf("WriteVeneer: %v", err)
+	patched, err := a.WriteVeneer(buf[:8], c, 0x400ff8, 8, 0x401010)
+	if err != nil || !patched {
+		t.Fatalf("WriteVeneer: patched=%v err=%v", patched, err)
 	}
-	if b != 0x14000004 {
-		t.Errorf("branch to the veneer = %08x, want 14000004", b)
+	if got := wordsOf(c)[2]; got != 0x14000004 {
+		t.Errorf("branch to the veneer = %08x, want 14000004", got)
 	}
 	want := append(le32(0xf9400c02, 0x17fffffc), bytes.Repeat([]byte{0xee}, 8)...)
 	if !bytes.Equal(buf, want) {
 		t.Errorf("veneer = % x, want % x", buf, want)
 	}
-	if a.ThunkConfig().PatchSize != 8 {
-		t.Errorf("PatchSize = %d, want 8", a.ThunkConfig().PatchSize)
+	if a.ThunkConfig(false).PatchSize != 8 {
+		t.Errorf("PatchSize = %d, want 8", a.ThunkConfig(false).PatchSize)
 	}
-	// Not a load/store: refused.
-	if _, err := a.WriteVeneer(make([]byte, 8), 0x91000000, 0x401010, 0x401000); err == nil {
-		t.Errorf("WriteVeneer accepted an add as the patched instruction")
+	// A relaxation rewrote the final load (IE -> LE: movk): nothing to do.
+	c = code()
+	c[8], c[9], c[10], c[11] = 0x01, 0x02, 0x80, 0xf2 // movk x1, #0x10
+	if patched, err := a.WriteVeneer(make([]byte, 8), c, 0x400ff8, 8, 0x401010); patched || err != nil {
+		t.Errorf("WriteVeneer patched a sequence a relaxation removed (patched=%v err=%v)", patched, err)
+	}
+	// The ADRP is no longer at 0xff8/0xffc: nothing to do.
+	if patched, _ := a.WriteVeneer(make([]byte, 8), code(), 0x400ff0, 8, 0x401010); patched {
+		t.Errorf("WriteVeneer patched a sequence whose adrp is at page offset 0xff0")
 	}
 	// Out of B range of the site.
-	if _, err := a.WriteVeneer(make([]byte, 8), 0xf9400c02, 0x401000+1<<27, 0x401000); err == nil {
+	if _, err := a.WriteVeneer(make([]byte, 8), code(), 0x400ff8, 8, 0x401000+1<<27); err == nil {
 		t.Errorf("WriteVeneer accepted a veneer 128 MiB after the site")
 	}
 }
