@@ -548,8 +548,8 @@ func siteErr(r *reloc.RelaArgs, format string, args ...any) error { return r.Err
 // x16 and x17 (IP0, IP1) are the intra-procedure-call scratch registers
 // the AAPCS64 reserves for exactly this.
 const (
-	insnAddX16Lo12 = 0x91000210 // add x16, x16, #0
-	insnBrX16      = 0xd61f0200
+	insnAddX16Lo12  = 0x91000210 // add x16, x16, #0
+	insnBrX16       = 0xd61f0200
 	insnLdrX16Lit8  = 0x58000050 // ldr x16, .+8
 	insnLdrX16Lit16 = 0x58000090 // ldr x16, .+16
 	insnAdrX17      = 0x10000011 // adr x17, .
