@@ -46,7 +46,7 @@ func (s *slotPos) place(off uint64) uint64 {
 		s.off = off
 		return off
 	}
-	off = alignUp(off, 4)
+	off = alignUp(off, 8) // long thunks' literals are 8-aligned (thunk.Planner.resize)
 	s.off = off
 	return off + s.slot.Size()
 }

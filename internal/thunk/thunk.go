@@ -60,7 +60,8 @@ type Patch struct {
 // Addr is the veneer's address as of the last layout.
 func (p *Patch) Addr() uint64 { return p.Slot.Addr + p.Off }
 
-// Slot is one place where thunks go. The linker sets Addr before each pass.
+// Slot is one place where thunks go, 8-aligned. The linker sets Addr
+// before each pass.
 type Slot struct {
 	Addr    uint64
 	Thunks  []*Thunk
@@ -244,15 +245,21 @@ func dist(a, b uint64) uint64 {
 }
 
 // resize recomputes the offsets in a slot and reports whether its size
-// changed.
+// changed. Long thunks come first: their sizes are multiples of 8, so in an
+// 8-aligned slot the address each holds is 8-aligned for its literal load.
 func (p *Planner) resize(s *Slot) bool {
 	var off uint64
-	for _, t := range s.Thunks {
-		t.Off = off
-		if t.Long {
-			off += p.Cfg.LongSize
-		} else {
-			off += p.Cfg.ShortSize
+	for _, long := range [2]bool{true, false} {
+		for _, t := range s.Thunks {
+			if t.Long != long {
+				continue
+			}
+			t.Off = off
+			if t.Long {
+				off += p.Cfg.LongSize
+			} else {
+				off += p.Cfg.ShortSize
+			}
 		}
 	}
 	for _, pt := range s.Patches {
