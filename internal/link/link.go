@@ -62,7 +62,7 @@ type Linker struct {
 	symVer        map[SymID]string  // version of a definition named foo@V or foo@@V in an object
 	symCls        []uint8           // per symbol id during the scan: class byte (classifySymbols)
 	symVA         []uint64          // per symbol id while writing: its address (computeSymVA)
-	symVAFlags    []uint8           // per symbol id while writing: vaMergeSection, vaPLT
+	symVAFlags    []uint8           // per symbol id while writing: vaMergeSection, vaPLT, vaUndef
 	warned        map[SymID]bool
 	globals       []SymID
 	internal      *File

@@ -95,6 +95,9 @@ func (l *Linker) placeThunks() {
 			}
 		}
 		nslots += len(o.slots)
+		// Long thunks' literals must be 8-aligned in memory, not only
+		// within the section.
+		o.shdr.Addralign = max(o.shdr.Addralign, 8)
 	}
 	if nslots == 0 {
 		return
@@ -248,9 +251,10 @@ func (l *Linker) erratumSites(th thunker) ([]patchSite, []thunk.PatchSite) {
 				maps = mappingSymbols(f)
 			}
 			for _, off := range sites {
-				// The words from the ADRP to the final load/store
-				// must all be code: $d marks data in a code section.
-				if !isCode(maps[uint32(j)], uint64(max(off-12, 0)), uint64(off)) {
+				// The word to move must be code ($d marks data in a
+				// code section); moving a real load/store that did
+				// not need it is harmless.
+				if !isCode(maps[uint32(j)], uint64(off), uint64(off)) {
 					continue
 				}
 				parts[i] = append(parts[i], patchSite{sec: sec, off: uint64(off), id: (base[i]+uint64(j))<<32 | uint64(off)})
@@ -397,8 +401,17 @@ func mappingSymbols(f *File) map[uint32][]mapSym {
 		sec := uint32(es.Shndx)
 		m[sec] = append(m[sec], mapSym{off: es.Value, data: name[1] == 'd'})
 	}
-	for _, ms := range m {
+	for sec, ms := range m {
 		slices.SortStableFunc(ms, func(a, b mapSym) int { return cmp.Compare(a.off, b.off) })
+		// Of several at one offset, the last one holds.
+		out := ms[:0]
+		for i, x := range ms {
+			if i+1 < len(ms) && ms[i+1].off == x.off {
+				continue
+			}
+			out = append(out, x)
+		}
+		m[sec] = out
 	}
 	return m
 }

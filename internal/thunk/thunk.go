@@ -11,7 +11,9 @@
 // one is in reach and creating one otherwise. Thunks are never removed and
 // only grow (short to long form), so the loop converges: each pass that
 // changes something adds a thunk or lengthens one, and there are finitely
-// many of both. MaxPasses bounds it anyway.
+// many of both. (An erratum veneer that growth pushes out of its site's
+// reach moves to another slot, which can shrink one; MaxPasses bounds the
+// loop in any case.)
 //
 // Slots also hold patches: veneers for single instructions moved out of
 // line (Cortex-A53 erratum 843419), one per patched site.
@@ -154,19 +156,25 @@ func (p *Planner) Pass(branches []Branch, patchSites []PatchSite) (changed bool,
 	for _, ps := range patchSites {
 		old, ok := p.patches[ps.Site]
 		// The veneer branches back to the next instruction: 8 bytes of
-		// slack keep both branches encodable.
+		// slack keep both branches encodable, and pickPatchSlot uses
+		// the same test.
 		if ok && within(ps.P, old.Addr(), p.Cfg.Reach-8) && within(ps.P, old.Addr()+p.Cfg.PatchSize, p.Cfg.Reach-8) {
-			continue
-		}
-		s := p.pickSlot(ps.P, ps.P, p.Cfg.PatchSize)
-		if s == nil {
-			errs = append(errs, fmt.Errorf("instruction at 0x%x: no slot for an erratum veneer within reach", ps.P))
 			continue
 		}
 		if ok {
 			// Pushed out of reach by growth in between: move it.
 			old.Slot.Patches = slices.DeleteFunc(old.Slot.Patches, func(x *Patch) bool { return x == old })
 			p.resize(old.Slot)
+			delete(p.patches, ps.Site)
+			changed = true
+		}
+		s := p.pickSlotWithin(ps.P, ps.P, p.Cfg.PatchSize, p.Cfg.Reach-p.Cfg.Margin)
+		if s == nil {
+			s = p.pickSlotWithin(ps.P, ps.P, p.Cfg.PatchSize, p.Cfg.Reach-8)
+		}
+		if s == nil {
+			errs = append(errs, fmt.Errorf("instruction at 0x%x: no slot for an erratum veneer within reach", ps.P))
+			continue
 		}
 		pt := &Patch{Site: ps.Site, Slot: s}
 		s.Patches = append(s.Patches, pt)

@@ -245,3 +245,33 @@ func TestPatches(t *testing.T) {
 		t.Error("site 2's veneer is not in the slot next to it")
 	}
 }
+
+// A veneer that growth elsewhere pushes out of its site's reach moves to
+// a slot within reach; the old slot shrinks.
+func TestPatchMoves(t *testing.T) {
+	p := New(a64, 2)
+	const site = uint64(0x10000000)
+	reach := uint64(a64.Reach)
+	p.Slots[0].Addr, p.Slots[1].Addr = site-(reach-64), site+3*reach
+	sites := []PatchSite{{Site: 7, P: site}}
+	if changed, err := p.Pass(nil, sites); err != nil || !changed || p.PatchFor(7).Slot != p.Slots[0] {
+		t.Fatalf("pass 1: changed=%v err=%v; want the veneer in slot 0", changed, err)
+	}
+	// Slot 0 now lies beyond reach; slot 1 has come within it.
+	p.Slots[0].Addr, p.Slots[1].Addr = site-reach-4096, site+4096
+	if changed, err := p.Pass(nil, sites); err != nil || !changed || p.PatchFor(7).Slot != p.Slots[1] {
+		t.Fatalf("pass 2: changed=%v err=%v; want the veneer moved to slot 1", changed, err)
+	}
+	if p.Slots[0].Size() != 0 || len(p.Slots[0].Patches) != 0 || p.NumPatches() != 1 {
+		t.Errorf("after the move: slot 0 size %d with %d patches, %d patches in all", p.Slots[0].Size(), len(p.Slots[0].Patches), p.NumPatches())
+	}
+	if changed, err := p.Pass(nil, sites); err != nil || changed {
+		t.Fatalf("pass 3: changed=%v err=%v; want a fixed point", changed, err)
+	}
+	// A veneer exactly at the limit of the branch back is not chosen.
+	q := New(a64, 1)
+	q.Slots[0].Addr = site - reach
+	if _, err := q.Pass(nil, sites); err == nil {
+		t.Errorf("a slot exactly 128 MiB before the site was accepted: the branch back could not be encoded")
+	}
+}
