@@ -449,6 +449,7 @@ type stats struct {
 	tls     [reloc.NumKinds][reloc.NumTLSActions]int
 	thunks  int // range extension thunks
 	patches int // erratum 843419 veneers
+	pads    int // BTI landing pads
 }
 
 func (st *stats) add(o *stats) {
@@ -498,6 +499,9 @@ func (l *Linker) printStats() {
 	}
 	if _, ok := l.arch.(thunker); ok {
 		fmt.Fprintf(&b, "thunks: %d\n", l.stats.thunks)
+		if l.stats.pads > 0 {
+			fmt.Fprintf(&b, "BTI landing pads: %d\n", l.stats.pads)
+		}
 		if l.cfg.FixA53Erratum843419 {
 			fmt.Fprintf(&b, "erratum 843419 veneers: %d\n", l.stats.patches)
 		}

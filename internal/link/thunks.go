@@ -26,6 +26,13 @@ type thunker interface {
 	// Erratum843419 lists the offsets in code (placed at addr) of the
 	// instructions to move to a veneer (--fix-cortex-a53-843419).
 	Erratum843419(code []byte, addr uint64) []int
+	// NeedsLandingPad: a thunk's indirect branch cannot land on the
+	// instruction target starts with (nil: unknown).
+	NeedsLandingPad(target []byte) bool
+	// WritePad writes the landing pad at address at that goes to dest.
+	WritePad(buf []byte, at, dest uint64) error
+	// PadName is the local symbol naming a landing pad of target.
+	PadName(target string) string
 	// WriteVeneer moves the instruction at offset site of the relocated
 	// code (at codeAddr) to the veneer at address at, if the sequence is
 	// still there, and reports whether it did.
@@ -131,7 +138,7 @@ func (l *Linker) placeThunks() {
 			return
 		}
 		if !changed {
-			l.stats.thunks, l.stats.patches = p.NumThunks(), p.NumPatches()
+			l.stats.thunks, l.stats.patches, l.stats.pads = p.NumThunks(), p.NumPatches(), p.NumPads()
 			break
 		}
 		if pass >= thunk.MaxPasses {
@@ -143,7 +150,7 @@ func (l *Linker) placeThunks() {
 			return
 		}
 	}
-	if p.NumThunks()+p.NumPatches() > 0 && l.synth.symtab != nil {
+	if p.NumThunks()+p.NumPatches()+p.NumPads() > 0 && l.synth.symtab != nil {
 		l.addThunkSymbols(th)
 		// .symtab and .strtab grew; they are not allocated, so no
 		// address (and no symbol value set above) moves.
@@ -168,7 +175,8 @@ func (l *Linker) thunkBranches(th thunker) []thunk.Branch {
 		l.fileBranches(th, l.objects[i], func(sec *Section, r elfio.Rela, s *Symbol) {
 			id := sec.file.syms[r.Sym]
 			parts[i] = append(parts[i], thunk.Branch{P: sec.out.addr + sec.off + r.Offset,
-				Key: thunk.Key{Sym: uint32(id), Addend: r.Addend}, Dest: l.branchDest(s, r.Addend)})
+				Key: thunk.Key{Sym: uint32(id), Addend: r.Addend}, Dest: l.branchDest(s, r.Addend),
+				NeedPad: s.pltIdx < 0 && th.NeedsLandingPad(targetBytes(s, r.Addend))})
 		})
 	})
 	var out []thunk.Branch
@@ -176,6 +184,19 @@ func (l *Linker) thunkBranches(th thunker) []thunk.Branch {
 		out = append(out, p...)
 	}
 	return out
+}
+
+// targetBytes returns the input bytes at s+addend (nil when they are not
+// in an input section of this link).
+func targetBytes(s *Symbol, addend int64) []byte {
+	if s.state != stDefined || s.sec == nil || s.sec.shdr.Type == shtNobits || s.sec.merge != nil {
+		return nil
+	}
+	off := s.value + uint64(addend)
+	if off >= uint64(len(s.sec.data)) {
+		return nil
+	}
+	return s.sec.data[off:]
 }
 
 // walkBranches calls fn for every branch relocation a thunk could extend,
@@ -288,6 +309,20 @@ func (l *Linker) thunkFor(typ uint32, id SymID, addend int64, p, dest uint64) (u
 	return t.Addr(), true
 }
 
+// thunkTargetName names a thunk's target: its symbol, or the section of a
+// section symbol, plus the addend.
+func (l *Linker) thunkTargetName(k thunk.Key) string {
+	target := l.sym(SymID(k.Sym))
+	name := target.Name
+	if target.typ == uint8(elf.STT_SECTION) && target.sec != nil {
+		name = target.sec.name
+	}
+	if k.Addend != 0 {
+		name += fmt.Sprintf("+0x%x", k.Addend)
+	}
+	return name
+}
+
 // addThunkSymbols names every thunk and erratum veneer in .symtab (as
 // local symbols after the input files' locals), so that disassembly shows
 // where branches go.
@@ -298,15 +333,7 @@ func (l *Linker) addThunkSymbols(th thunker) {
 	for _, o := range l.outSecs {
 		for _, sp := range o.slots {
 			for _, t := range sp.slot.Thunks {
-				target := l.sym(SymID(t.Key.Sym))
-				name := target.Name
-				if target.typ == uint8(elf.STT_SECTION) && target.sec != nil {
-					name = target.sec.name
-				}
-				if t.Key.Addend != 0 {
-					name += fmt.Sprintf("+0x%x", t.Key.Addend)
-				}
-				id := l.syms.add(th.ThunkName(name, t.Long, l.thunks.Cfg.PIC))
+				id := l.syms.add(th.ThunkName(l.thunkTargetName(t.Key), t.Long, l.thunks.Cfg.PIC))
 				s := l.sym(id)
 				s.state, s.isLocal, s.typ = stLinker, true, uint8(elf.STT_FUNC)
 				s.pltIdx, s.gotIdx = -1, -1
@@ -315,6 +342,15 @@ func (l *Linker) addThunkSymbols(th thunker) {
 				if t.Long {
 					s.size = l.thunks.Cfg.LongSize
 				}
+				ents = append(ents, symtabEntry{id, off})
+				off += uint32(len(s.Name)) + 1
+			}
+			for _, pd := range sp.slot.Pads {
+				id := l.syms.add(th.PadName(l.thunkTargetName(pd.Key)))
+				s := l.sym(id)
+				s.state, s.isLocal, s.typ = stLinker, true, uint8(elf.STT_FUNC)
+				s.pltIdx, s.gotIdx = -1, -1
+				s.value, s.size = o.addr+sp.off+pd.Off, l.thunks.Cfg.PadSize
 				ents = append(ents, symtabEntry{id, off})
 				off += uint32(len(s.Name)) + 1
 			}
@@ -358,6 +394,11 @@ func (l *Linker) writeThunks(buf []byte, rw *relocWriter) {
 			base := o.off + sp.off
 			for _, t := range sp.slot.Thunks {
 				th.WriteThunk(buf[base+t.Off:], t.Addr(), t.Dest, t.Long, l.thunks.Cfg.PIC)
+			}
+			for _, pd := range sp.slot.Pads {
+				if err := th.WritePad(buf[base+pd.Off:], pd.Addr(), pd.Dest); err != nil {
+					rw.errorf("BTI landing pad at 0x%x: %v", pd.Addr(), err)
+				}
 			}
 		}
 	}

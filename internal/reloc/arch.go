@@ -129,8 +129,8 @@ type ThunkConfig struct {
 	// page first when PageRelative is set).
 	ShortReach   int64
 	PageRelative bool
-	// Sizes of the two thunk forms and of a patch veneer.
-	ShortSize, LongSize, PatchSize uint64
+	// Sizes of the two thunk forms, of a patch veneer and of a landing pad.
+	ShortSize, LongSize, PatchSize, PadSize uint64
 	// Margin is kept between a branch and a newly chosen slot's end, so
 	// that later growth of the slots in between does not at once push it
 	// out of reach again.

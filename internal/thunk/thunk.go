@@ -67,6 +67,7 @@ func (p *Patch) Addr() uint64 { return p.Slot.Addr + p.Off }
 type Slot struct {
 	Addr    uint64
 	Thunks  []*Thunk
+	Pads    []*Pad
 	Patches []*Patch
 	size    uint64
 	index   int
@@ -80,6 +81,7 @@ type Planner struct {
 	Cfg     Config
 	Slots   []*Slot // in address order
 	byKey   map[Key][]*Thunk
+	pads    map[Key]*Pad
 	patches map[uint64]*Patch
 	nThunks int
 }
@@ -87,7 +89,7 @@ type Planner struct {
 // New returns a planner with nslots slots, in address order; the caller
 // sets their addresses after each layout.
 func New(cfg Config, nslots int) *Planner {
-	p := &Planner{Cfg: cfg, byKey: map[Key][]*Thunk{}, patches: map[uint64]*Patch{}}
+	p := &Planner{Cfg: cfg, byKey: map[Key][]*Thunk{}, pads: map[Key]*Pad{}, patches: map[uint64]*Patch{}}
 	for i := range nslots {
 		p.Slots = append(p.Slots, &Slot{index: i})
 	}
@@ -105,7 +107,24 @@ type Branch struct {
 	P    uint64 // address of the branch instruction
 	Key  Key
 	Dest uint64 // address of the target (PLT entry, symbol plus addend)
+	// NeedPad: the target is not a landing pad for the thunk's indirect
+	// branch (AArch64 BTI), so the thunk goes to a pad next to the target
+	// (a marker instruction and a direct branch) instead.
+	NeedPad bool
 }
+
+// Pad is a landing pad: placed within direct-branch reach of its target,
+// it starts with the marker an indirect branch may land on and branches
+// on to the target.
+type Pad struct {
+	Key  Key
+	Dest uint64
+	Slot *Slot
+	Off  uint64
+}
+
+// Addr is the pad's address as of the last layout.
+func (p *Pad) Addr() uint64 { return p.Slot.Addr + p.Off }
 
 // Find returns the thunk an out-of-range branch at from to key goes
 // through: the first one (in slot order) it reaches.
@@ -127,6 +146,15 @@ func (p *Planner) Pass(branches []Branch, patchSites []PatchSite) (changed bool,
 	for bi, b := range branches {
 		if p.Cfg.InRange(b.P, b.Dest) {
 			continue
+		}
+		if b.NeedPad {
+			pad, moved, err := p.pad(b.Key, b.Dest)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			changed = changed || moved
+			b.Dest = pad.Addr()
 		}
 		if t := p.Find(b.P, b.Key); t != nil {
 			t.Dest = b.Dest
@@ -204,6 +232,35 @@ func (e *NoSlotError) Error() string {
 	return fmt.Sprintf("branch at 0x%x to 0x%x: no thunk slot within reach", e.P, e.Dest)
 }
 
+// pad returns the landing pad for key, creating it (or moving it back
+// within reach of dest) as needed.
+func (p *Planner) pad(key Key, dest uint64) (pad *Pad, changed bool, err error) {
+	old := p.pads[key]
+	if old != nil {
+		old.Dest = dest
+		if within(dest, old.Addr()+4, p.Cfg.Reach-8) {
+			return old, false, nil
+		}
+		old.Slot.Pads = slices.DeleteFunc(old.Slot.Pads, func(x *Pad) bool { return x == old })
+		p.resize(old.Slot)
+	}
+	s := p.pickSlotWithin(dest, dest, p.Cfg.PadSize, p.Cfg.Reach-p.Cfg.Margin)
+	if s == nil {
+		s = p.pickSlotWithin(dest, dest, p.Cfg.PadSize, p.Cfg.Reach-8)
+	}
+	if s == nil {
+		return nil, false, fmt.Errorf("target 0x%x: no slot for a BTI landing pad within reach", dest)
+	}
+	pad = &Pad{Key: key, Dest: dest, Slot: s}
+	s.Pads = append(s.Pads, pad)
+	p.pads[key] = pad
+	p.resize(s)
+	return pad, true, nil
+}
+
+// NumPads is the number of landing pads.
+func (p *Planner) NumPads() int { return len(p.pads) }
+
 // PatchSite is an instruction that needs a veneer.
 type PatchSite struct {
 	Site uint64 // identity (stable across passes)
@@ -269,6 +326,10 @@ func (p *Planner) resize(s *Slot) bool {
 				off += p.Cfg.ShortSize
 			}
 		}
+	}
+	for _, pd := range s.Pads {
+		pd.Off = off
+		off += p.Cfg.PadSize
 	}
 	for _, pt := range s.Patches {
 		pt.Off = off

@@ -275,3 +275,45 @@ func TestPatchMoves(t *testing.T) {
 		t.Errorf("a slot exactly 128 MiB before the site was accepted: the branch back could not be encoded")
 	}
 }
+
+// A target that is not a landing pad for the thunk's indirect branch gets
+// a pad within direct reach of it, shared by all its callers; the thunk
+// goes to the pad.
+func TestLandingPad(t *testing.T) {
+	m := newModel([]uint64{4096, 200 * mib, 4096}, []int{0, 2})
+	bs := []branch{
+		{sec: 0, off: 0x10, tsec: 2, toff: 0x40, sym: 1},
+		{sec: 0, off: 0x20, tsec: 2, toff: 0x40, sym: 1},
+	}
+	for pass := 1; ; pass++ {
+		m.layout()
+		brs := m.branches(bs)
+		for i := range brs {
+			brs[i].NeedPad = true
+		}
+		changed, err := m.p.Pass(brs, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !changed {
+			break
+		}
+		if pass > 5 {
+			t.Fatal("no fixed point")
+		}
+	}
+	if m.p.NumThunks() != 1 || m.p.NumPads() != 1 {
+		t.Fatalf("%d thunks, %d pads; want 1 and 1", m.p.NumThunks(), m.p.NumPads())
+	}
+	pad := m.p.Slots[1].Pads
+	if len(pad) != 1 {
+		t.Fatalf("the pad is not in the slot next to the target")
+	}
+	th := m.p.Slots[0].Thunks[0]
+	if th.Dest != pad[0].Addr() {
+		t.Errorf("the thunk goes to %#x, want the pad at %#x", th.Dest, pad[0].Addr())
+	}
+	if target := m.base[2] + 0x40; pad[0].Dest != target || !a64.InRange(pad[0].Addr()+4, target) {
+		t.Errorf("pad at %#x goes to %#x, want %#x in direct reach", pad[0].Addr(), pad[0].Dest, target)
+	}
+}

@@ -474,3 +474,63 @@ func TestLongThunkPIC(t *testing.T) {
 		}
 	}
 }
+
+// In an output marked BTI, a thunk reaches its target with an indirect
+// branch, which may only land on a BTI marker. A far target without one
+// (compilers omit it on functions only called directly) gets a landing
+// pad, `bti c; b target`, next to it; a target starting with `bti c`
+// does not. (A BTI-marked program cannot run here: Debian's crt files are
+// not marked, so this checks the output's code.)
+func TestBTILandingPad(t *testing.T) {
+	e := setup(t)
+	c := e.tgt.Compilers[0]
+	dir := t.TempDir()
+	asm := `	.section .far,"ax",%progbits
+	.globl nopad_fn
+	.type nopad_fn, %function
+nopad_fn:
+	add w0, w0, #1
+	ret
+	.globl pad_fn
+	.type pad_fn, %function
+pad_fn:
+	bti c
+	add w0, w0, #2
+	ret
+	.section .note.gnu.property,"a"
+	.p2align 3
+	.word 4, 16, 5
+	.asciz "GNU"
+	.word 0xc0000000, 4, 3, 0   // GNU_PROPERTY_AARCH64_FEATURE_1_AND: BTI, PAC
+`
+	src := "#include <stdio.h>\nint nopad_fn(int); int pad_fn(int);\nint main(void) { printf(\"%d %d\\n\", nopad_fn(1), pad_fn(1)); return 0; }\n"
+	os.WriteFile(filepath.Join(dir, "far.s"), []byte(asm), 0o644)
+	os.WriteFile(filepath.Join(dir, "main.c"), []byte(src), 0o644)
+	mustRun(t, dir, append(append([]string{}, c.CC...), "-mbranch-protection=standard", "-O1", "-c", "main.c", "far.s")...)
+	sel := e.linkerFlag(t, c, e.rivetLD)
+	flags := []string{"-Wl,--section-start=.far=0x40000000", "-Wl,--section-start=.text=0x600000"}
+	link := func(out string, more ...string) string {
+		argv := append(append(append(append([]string{}, c.CC...), "main.o", "far.o", sel), flags...), more...)
+		return mustRun(t, dir, append(argv, "-o", out)...)
+	}
+	stats := link("bti", "-Wl,-z,force-bti", "-Wl,--stats")
+	if !strings.Contains(stats, "BTI landing pads: 1\n") {
+		t.Errorf("--stats does not report one landing pad:\n%s", stats)
+	}
+	dis := mustRun(t, dir, e.tgt.Objdump, "-d", "bti")
+	pad := funcBody(dis, "__AArch64BTIThunk_nopad_fn")
+	if !regexp.MustCompile(`\tbti\tc\n[^\n]*\tb\t[0-9a-f]+ <nopad_fn>`).MatchString(pad) {
+		t.Errorf("no landing pad `bti c; b nopad_fn`:\n%s", pad)
+	}
+	if strings.Contains(dis, "__AArch64BTIThunk_pad_fn") {
+		t.Errorf("pad_fn starts with bti c but got a landing pad")
+	}
+	// Without BTI there is no pad, and the program runs.
+	stats = link("plain", "-Wl,--stats")
+	if strings.Contains(stats, "landing pad") {
+		t.Errorf("landing pads without BTI:\n%s", stats)
+	}
+	if got := mustRun(t, dir, append(append([]string{}, e.tgt.Runner...), "./plain")...); got != "2 3\n" {
+		t.Errorf("printed %q, want %q", got, "2 3\n")
+	}
+}

@@ -564,8 +564,47 @@ func (*Arch) ThunkConfig(pic bool) reloc.ThunkConfig {
 		long = 24
 	}
 	return reloc.ThunkConfig{Reach: 1 << 27, ShortReach: 1 << 32, PageRelative: true,
-		ShortSize: 12, LongSize: long, PatchSize: 8, Margin: 1 << 20, PIC: pic}
+		ShortSize: 12, LongSize: long, PatchSize: 8, PadSize: 8, Margin: 1 << 20, PIC: pic}
 }
+
+// Landing pads. In an output marked BTI, a thunk's `br x16` may only land
+// on a BTI-compatible instruction (br x16/x17 is BTYPE 01: bti c, bti j,
+// bti jc, or paciasp/pacibsp, which act as bti c). Compilers omit the
+// marker on functions only ever called directly (GCC 14, recent clang), so
+// such a target gets a pad: `bti c; b target`, placed within reach of it.
+const (
+	insnBTIJ    = 0xd503249f
+	insnBTIJC   = 0xd50324df
+	insnPACIASP = 0xd503233f
+	insnPACIBSP = 0xd503237f
+)
+
+// NeedsLandingPad implements link's thunker: target holds the bytes at
+// the branch target (nil: unknown, e.g. in a shared library).
+func (a *Arch) NeedsLandingPad(target []byte) bool {
+	if !a.bti || len(target) < 4 {
+		return false
+	}
+	switch elfio.U32(target) {
+	case insnBTIC, insnBTIJ, insnBTIJC, insnPACIASP, insnPACIBSP:
+		return false
+	}
+	return true
+}
+
+// WritePad implements link's thunker.
+func (*Arch) WritePad(buf []byte, at, dest uint64) error {
+	b, err := EncodeB(at+4, dest)
+	if err != nil {
+		return err
+	}
+	elfio.Put32(buf, insnBTIC)
+	elfio.Put32(buf[4:], b)
+	return nil
+}
+
+// PadName implements link's thunker (lld's name).
+func (*Arch) PadName(target string) string { return "__AArch64BTIThunk_" + target }
 
 // ThunkBranch implements link's thunker.
 func (*Arch) ThunkBranch(t uint32) bool {
