@@ -52,6 +52,13 @@ func (s *Symbol) isAbsolute() bool {
 	return s.state == stDefined && s.sec == nil || s.state == stLinker && s.absolute
 }
 
+// tlsLimiter is implemented by architectures with an initial-exec
+// relocation that cannot be rewritten to local exec (AArch64's tiny code
+// model: a single literal load); such an access keeps its GOT slot.
+type tlsLimiter interface {
+	CanRelaxToLE(t uint32) bool
+}
+
 // decide runs the tables for relocation r of section sec.
 func (l *Linker) decide(f *File, sec *Section, r *elfio.Rela, data []byte) decision {
 	d := decision{info: l.arch.Info(r.Type)}
@@ -67,6 +74,9 @@ func (l *Linker) decide(f *File, sec *Section, r *elfio.Rela, data []byte) decis
 		switch k {
 		case reloc.TLSGD, reloc.TLSLD, reloc.TLSDesc, reloc.GOTTPOff:
 			d.tls = l.decideTLS(k, tc)
+			if lim, ok := l.arch.(tlsLimiter); ok && k == reloc.GOTTPOff && d.tls == reloc.ToLE && !lim.CanRelaxToLE(r.Type) {
+				d.tls = reloc.Keep // a GOT slot holding the offset, filled at link time
+			}
 		case reloc.TLSDescCall:
 			d.tls = l.decideTLS(reloc.TLSDesc, tc)
 		case reloc.DTPOff:

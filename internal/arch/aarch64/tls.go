@@ -51,6 +51,14 @@ func isADRP(w uint32) bool                 { return w&0x9f000000 == 0x90000000 }
 func rd(w uint32) uint32                   { return w & 0x1f }
 func insnAt(sec []byte, off uint64) uint32 { return elfio.U32(sec[off:]) }
 
+// CanRelaxToLE implements link's tlsLimiter: the tiny model's
+// `ldr xN, :gottprel:v` (a literal load of the GOT slot) has no second
+// instruction to build a 32-bit offset in, so it keeps the slot, as GNU
+// ld does.
+func (*Arch) CanRelaxToLE(t uint32) bool {
+	return t != uint32(elf.R_AARCH64_TLSIE_LD_GOTTPREL_PREL19)
+}
+
 // tpMovw checks that a local-exec offset fits the movz/movk pair. Offsets
 // are positive in variant I; a negative one comes from an undefined weak
 // TLS symbol (static glibc's _nl_current_LC_*), whose value code checks
