@@ -52,6 +52,36 @@ func (s *Symbol) isAbsolute() bool {
 	return s.state == stDefined && s.sec == nil || s.state == stLinker && s.absolute
 }
 
+// gotPairer is implemented by architectures whose relaxable GOT access
+// is two relocations (AArch64: ADR_GOT_PAGE, then LD64_GOT_LO12_NC on the
+// next instruction). GOTPair gives the partner's type and whether it is the
+// next relocation (else the previous one).
+type gotPairer interface {
+	GOTPair(t uint32) (partner uint32, next bool)
+}
+
+// gotPairOK checks, for an arch with paired GOT relocations, that
+// relocation i's partner is there: the adjacent relocation, of the
+// partner type, on the adjacent instruction, for the same symbol, with no
+// addend. Both halves ask the same question, so the pair is relaxed
+// together or not at all.
+func (l *Linker) gotPairOK(sec *Section, i int, r *elfio.Rela) bool {
+	gp, ok := l.arch.(gotPairer)
+	if !ok {
+		return true
+	}
+	partner, next := gp.GOTPair(r.Type)
+	j, off := i-1, r.Offset-4
+	if next {
+		j, off = i+1, r.Offset+4
+	}
+	if j < 0 || j >= len(sec.relas)/elfio.RelaSize {
+		return false
+	}
+	q := elfio.ReadRela(sec.relas, j)
+	return q.Type == partner && q.Offset == off && q.Sym == r.Sym && q.Addend == 0 && r.Addend == 0
+}
+
 // tlsLimiter is implemented by architectures with an initial-exec
 // relocation that cannot be rewritten to local exec (AArch64's tiny code
 // model: a single literal load); such an access keeps its GOT slot.
@@ -282,7 +312,7 @@ func (l *Linker) scanFile(f *File, fs *fileScan, st *stats) {
 					continue
 				}
 				act := l.decideAct(reloc.Class(c), info, &r, sec.data)
-				if act == reloc.Static || act == reloc.Relax {
+				if act == reloc.Static || act == reloc.Relax && l.gotPairOK(sec, i, &r) {
 					sec.acts[i] = packDecision(act, reloc.Keep)
 					st.byKind[info.Kind][act]++
 					continue
@@ -301,6 +331,9 @@ func (l *Linker) scanFile(f *File, fs *fileScan, st *stats) {
 				continue
 			}
 			d := l.decide(f, sec, &r, sec.data)
+			if d.act == reloc.Relax && !l.gotPairOK(sec, i, &r) {
+				d.act = reloc.GOT
+			}
 			sec.acts[i] = packDecision(d.act, d.tls)
 			if sec.eh != nil && (d.act == reloc.DynSym || d.act == reloc.DynRelative) {
 				// .eh_frame is rewritten record by record; compilers

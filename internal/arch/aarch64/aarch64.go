@@ -308,6 +308,14 @@ func (*Arch) CanRelaxGOT(t uint32, data []byte, off uint64, addend int64, nonPIC
 	return gotPair(elfio.U32(data[adrp:]), elfio.U32(data[adrp+4:]))
 }
 
+// GOTPair implements link's gotPairer.
+func (*Arch) GOTPair(t uint32) (partner uint32, next bool) {
+	if t == uint32(elf.R_AARCH64_ADR_GOT_PAGE) {
+		return uint32(elf.R_AARCH64_LD64_GOT_LO12_NC), true
+	}
+	return uint32(elf.R_AARCH64_ADR_GOT_PAGE), false
+}
+
 // gotPair: adrp xN followed by ldr xN, [xN, #imm].
 func gotPair(adrp, ldr uint32) bool {
 	n := rd(adrp)
