@@ -15,8 +15,14 @@ import (
 // rivet parses, scans and writes in parallel, and none of that may leak
 // into the output. Each output carries a SHA-1 build-id, which is checked
 // too: 20 bytes, not zero, and different for different contents.
-func TestDeterministicAtAnyThreadCount(t *testing.T) {
-	rivetFlag, work, obj, archives := prepare(t)
+func TestDeterministicAtAnyThreadCount(t *testing.T) { determinism(t, host) }
+
+// TestDeterministicAtAnyThreadCountAArch64: the same for AArch64, where
+// thunk and erratum scans also run in parallel.
+func TestDeterministicAtAnyThreadCountAArch64(t *testing.T) { determinism(t, aarch64) }
+
+func determinism(t *testing.T, p platform) {
+	rivetFlag, work, obj, archives := prepare(t, p)
 	link := func(name string, extra ...string) []byte {
 		t.Helper()
 		exe := filepath.Join(work, name)
@@ -25,8 +31,8 @@ func TestDeterministicAtAnyThreadCount(t *testing.T) {
 		args = append(args, archives...)
 		args = append(args, systemLibs...)
 		args = append(args, "-o", exe)
-		if _, stderr, _, err := command(work, "gcc", args...); err != nil {
-			t.Fatalf("link failed: %v\n$ %s\n%s", err, shellLine("gcc", args), stderr)
+		if _, stderr, _, err := command(work, p.cc, args...); err != nil {
+			t.Fatalf("link failed: %v\n$ %s\n%s", err, shellLine(p.cc, args), stderr)
 		}
 		data, err := os.ReadFile(exe)
 		if err != nil {

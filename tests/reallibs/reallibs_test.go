@@ -18,6 +18,11 @@
 //	make toolchain  # gcc, binutils and the -dev packages with the archives
 //	go test -count=1 -v ./tests/reallibs/
 //
+// TestRealLibsAArch64 (and the AArch64 determinism test) do the same with
+// Debian's arm64 archives (multiarch packages, /usr/lib/aarch64-linux-gnu),
+// aarch64-linux-gnu-gcc, aarch64-linux-gnu-ld.bfd and qemu-aarch64, against
+// the same golden output.
+//
 // The wall time of every link (gcc driver included) is logged with t.Logf;
 // it is informational only. RIVET_BIN_DIR overrides the build output directory
 // (default <repo>/out). The test fails, never skips, when rivet, a tool or a
@@ -134,12 +139,29 @@ const (
 	runTimeout    = 2 * time.Minute
 )
 
+// platform is a target the test builds for: the host, or AArch64 with
+// Debian's cross gcc, Debian's arm64 archives (multiarch, in
+// /usr/lib/aarch64-linux-gnu) and qemu-user.
+type platform struct {
+	name    string
+	cc      string   // compiler driver
+	bfd     string   // GNU ld for the target (-fuse-ld=bfd finds it)
+	runner  []string // runs a target program (nil: directly)
+	pkgArch string   // Debian architecture qualifier of the -dev packages
+}
+
+var (
+	host    = platform{name: "x86_64", cc: "gcc", bfd: "ld.bfd"}
+	aarch64 = platform{name: "aarch64", cc: "aarch64-linux-gnu-gcc", bfd: "aarch64-linux-gnu-ld.bfd",
+		runner: []string{"qemu-aarch64", "-L", "/usr/aarch64-linux-gnu"}, pkgArch: ":arm64"}
+)
+
 // findArchives locates every library with gcc -print-file-name, which prints
 // the bare name back when the file is not in gcc's library search path.
-func findArchives(t *testing.T) []string {
+func findArchives(t *testing.T, pf platform) []string {
 	var paths, missing []string
 	for _, lib := range libraries {
-		out, err := exec.Command("gcc", "-print-file-name="+lib.archive).Output()
+		out, err := exec.Command(pf.cc, "-print-file-name="+lib.archive).Output()
 		p := strings.TrimSpace(string(out))
 		if err == nil && filepath.IsAbs(p) {
 			// Shorten gcc's .../gcc/x86_64-linux-gnu/12/../../../... form.
@@ -151,7 +173,7 @@ func findArchives(t *testing.T) []string {
 				continue
 			}
 		}
-		missing = append(missing, fmt.Sprintf("%s (Debian package %s)", lib.archive, lib.pkg))
+		missing = append(missing, fmt.Sprintf("%s (Debian package %s%s)", lib.archive, lib.pkg, pf.pkgArch))
 	}
 	if _, err := os.Stat(filepath.Join(luaInclude, "lua.h")); err != nil {
 		missing = append(missing, filepath.Join(luaInclude, "lua.h")+" (Debian package liblua5.4-dev)")
@@ -162,10 +184,10 @@ func findArchives(t *testing.T) []string {
 	return paths
 }
 
-func checkTools(t *testing.T) {
+func checkTools(t *testing.T, pf platform) {
 	var missing []string
-	for _, p := range []string{"gcc", "ld.bfd"} {
-		if _, err := exec.LookPath(p); err != nil {
+	for _, p := range append([]string{pf.cc, pf.bfd}, pf.runner...) {
+		if _, err := exec.LookPath(p); err != nil && !strings.HasPrefix(p, "-") && !strings.HasPrefix(p, "/") {
 			missing = append(missing, p)
 		}
 	}
@@ -254,10 +276,10 @@ func diff(want, got string) string {
 
 // prepare checks the tools, finds the archives and compiles
 // testdata/reallibs.c into a fresh directory.
-func prepare(t *testing.T) (rivetFlag, work, obj string, archives []string) {
-	checkTools(t)
-	rivetFlag = "-B" + rivettest.Check(t, rivettest.OutDir(t)) + "/"
-	archives = findArchives(t)
+func prepare(t *testing.T, p platform) (rivetFlag, work, obj string, archives []string) {
+	checkTools(t, p)
+	rivetFlag = "-B" + rivettest.CheckWith(t, rivettest.OutDir(t), p.cc) + "/"
+	archives = findArchives(t, p)
 	src, err := filepath.Abs(filepath.Join("testdata", "reallibs.c"))
 	if err != nil {
 		t.Fatal(err)
@@ -265,14 +287,21 @@ func prepare(t *testing.T) (rivetFlag, work, obj string, archives []string) {
 	work = t.TempDir()
 	obj = filepath.Join(work, "reallibs.o")
 	compile := append(append([]string{}, cflags...), "-c", src, "-o", obj)
-	if _, stderr, _, err := command(work, "gcc", compile...); err != nil {
-		t.Fatalf("compile failed: %v\n$ %s\n%s\n(missing headers? %s)", err, shellLine("gcc", compile), stderr, toolchainHint)
+	if _, stderr, _, err := command(work, p.cc, compile...); err != nil {
+		t.Fatalf("compile failed: %v\n$ %s\n%s\n(missing headers? %s)", err, shellLine(p.cc, compile), stderr, toolchainHint)
 	}
 	return rivetFlag, work, obj, archives
 }
 
-func TestRealLibs(t *testing.T) {
-	rivetFlag, work, obj, archives := prepare(t)
+func TestRealLibs(t *testing.T) { runRealLibs(t, host) }
+
+// TestRealLibsAArch64 does the same for AArch64: Debian's arm64 archives,
+// cross-compiled and linked by rivet and aarch64-linux-gnu-ld.bfd, run
+// under qemu-aarch64.
+func TestRealLibsAArch64(t *testing.T) { runRealLibs(t, aarch64) }
+
+func runRealLibs(t *testing.T, p platform) {
+	rivetFlag, work, obj, archives := prepare(t, p)
 
 	linkers := []struct {
 		name string
@@ -292,17 +321,18 @@ func TestRealLibs(t *testing.T) {
 				args = append(args, archives...)
 				args = append(args, systemLibs...)
 				args = append(args, "-o", exe)
-				_, stderr, took, err := command(work, "gcc", args...)
+				_, stderr, took, err := command(work, p.cc, args...)
 				t.Logf("%s/%s link: %v (wall time, gcc driver included)", m.name, l.name, took.Round(time.Millisecond))
 				if err != nil {
-					t.Errorf("%s link failed (%s mode): %v\n$ %s\nstderr:\n%s", l.name, m.name, err, shellLine("gcc", args), stderr)
+					t.Errorf("%s link failed (%s mode): %v\n$ %s\nstderr:\n%s", l.name, m.name, err, shellLine(p.cc, args), stderr)
 					results[l.name] = result{status: -1}
 					continue
 				}
 				if stderr != "" {
 					t.Logf("%s link stderr (%s mode):\n%s", l.name, m.name, stderr)
 				}
-				so, se, _, rerr := command(work, exe)
+				run := append(append([]string{}, p.runner...), exe)
+				so, se, _, rerr := command(work, run[0], run[1:]...)
 				results[l.name] = result{linked: true, stdout: so, stderr: se, status: exitStatus(rerr), runErr: rerr}
 			}
 
