@@ -1,24 +1,45 @@
 #!/usr/bin/env bash
 # Installs what rivet's tests need on Debian 12, only when something is missing.
 # Called by `make test`; safe to run repeatedly.
-# The AArch64 tests also link Debian's arm64 static archives (tests/reallibs),
-# installed as multiarch packages (dpkg --add-architecture arm64).
+#
+# The AArch64 reallibs test links Debian's arm64 static archives. Installing
+# them as multiarch packages would pull in libc6:arm64, whose ld.so cache
+# entries make qemu-aarch64 mix its libc with the cross toolchain's loader
+# (programs hang), so the arm64 -dev packages are only downloaded and
+# unpacked into $ARM64_LIBS (never installed).
 set -euo pipefail
+ARM64_LIBS=${ARM64_LIBS:-/opt/rivet-testlibs/arm64}
+arm64_debs="libsqlite3-dev zlib1g-dev libzstd-dev liblua5.4-dev libssl-dev"
 need=()
 pkg_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
-arm64_libs="libsqlite3-dev:arm64 zlib1g-dev:arm64 libzstd-dev:arm64 liblua5.4-dev:arm64 libssl-dev:arm64"
 for p in gcc g++ clang-19 lld-19 mold binutils qemu-user gcc-aarch64-linux-gnu g++-aarch64-linux-gnu \
          binutils-aarch64-linux-gnu libc6-dev-arm64-cross \
-         libsqlite3-dev zlib1g-dev libzstd-dev liblua5.4-dev libssl-dev libc6-dev make $arm64_libs; do
+         libsqlite3-dev zlib1g-dev libzstd-dev liblua5.4-dev libssl-dev libc6-dev make; do
   pkg_installed "$p" || need+=("$p")
 done
-if [ ${#need[@]} -eq 0 ]; then exit 0; fi
-echo "install-toolchain: installing ${need[*]}" >&2
+have_arm64_libs() { [ -f "$ARM64_LIBS/.unpacked" ]; }
+if [ ${#need[@]} -eq 0 ] && have_arm64_libs; then exit 0; fi
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 export DEBIAN_FRONTEND=noninteractive
-if ! dpkg --print-foreign-architectures | grep -qx arm64; then
-  $SUDO dpkg --add-architecture arm64
+if [ ${#need[@]} -gt 0 ]; then
+  echo "install-toolchain: installing ${need[*]}" >&2
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+if ! have_arm64_libs; then
+  echo "install-toolchain: unpacking arm64 $arm64_debs into $ARM64_LIBS" >&2
+  if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    $SUDO dpkg --add-architecture arm64
+    $SUDO apt-get update -qq
+  fi
+  tmp=$(mktemp -d)
+  chmod 755 "$tmp"
+  pkgs=()
+  for p in $arm64_debs; do pkgs+=("$p:arm64"); done
+  (cd "$tmp" && apt-get download -qq "${pkgs[@]}" 2>/dev/null) || { $SUDO apt-get update -qq; (cd "$tmp" && apt-get download -qq "${pkgs[@]}"); }
+  $SUDO mkdir -p "$ARM64_LIBS"
+  for d in "$tmp"/*.deb; do $SUDO dpkg -x "$d" "$ARM64_LIBS"; done
+  $SUDO touch "$ARM64_LIBS/.unpacked"
+  rm -rf "$tmp"
+fi

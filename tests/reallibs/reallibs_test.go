@@ -19,9 +19,9 @@
 //	go test -count=1 -v ./tests/reallibs/
 //
 // TestRealLibsAArch64 (and the AArch64 determinism test) do the same with
-// Debian's arm64 archives (multiarch packages, /usr/lib/aarch64-linux-gnu),
-// aarch64-linux-gnu-gcc, aarch64-linux-gnu-ld.bfd and qemu-aarch64, against
-// the same golden output.
+// Debian's arm64 archives (the -dev packages unpacked by make toolchain into
+// /opt/rivet-testlibs/arm64, or $ARM64_LIBS), aarch64-linux-gnu-gcc,
+// aarch64-linux-gnu-ld.bfd and qemu-aarch64, against the same golden output.
 //
 // The wall time of every link (gcc driver included) is logged with t.Logf;
 // it is informational only. RIVET_BIN_DIR overrides the build output directory
@@ -140,20 +140,31 @@ const (
 )
 
 // platform is a target the test builds for: the host, or AArch64 with
-// Debian's cross gcc, Debian's arm64 archives (multiarch, in
-// /usr/lib/aarch64-linux-gnu) and qemu-user.
+// Debian's cross gcc, Debian's arm64 archives and qemu-user.
 type platform struct {
-	name    string
-	cc      string   // compiler driver
-	bfd     string   // GNU ld for the target (-fuse-ld=bfd finds it)
-	runner  []string // runs a target program (nil: directly)
-	pkgArch string   // Debian architecture qualifier of the -dev packages
+	name   string
+	cc     string   // compiler driver
+	bfd    string   // GNU ld for the target (-fuse-ld=bfd finds it)
+	runner []string // runs a target program (nil: directly)
+	// root holds the unpacked arm64 -dev packages (scripts/install-
+	// toolchain.sh; not installed, see there); "" on the host, where the
+	// archives are found with gcc -print-file-name.
+	root string
 }
+
+// arm64Libs is where scripts/install-toolchain.sh unpacks the arm64 -dev
+// packages ($ARM64_LIBS there).
+var arm64Libs = func() string {
+	if d := os.Getenv("ARM64_LIBS"); d != "" {
+		return d
+	}
+	return "/opt/rivet-testlibs/arm64"
+}()
 
 var (
 	host    = platform{name: "x86_64", cc: "gcc", bfd: "ld.bfd"}
 	aarch64 = platform{name: "aarch64", cc: "aarch64-linux-gnu-gcc", bfd: "aarch64-linux-gnu-ld.bfd",
-		runner: []string{"qemu-aarch64", "-L", "/usr/aarch64-linux-gnu"}, pkgArch: ":arm64"}
+		runner: []string{"qemu-aarch64", "-L", "/usr/aarch64-linux-gnu"}, root: arm64Libs}
 )
 
 // findArchives locates every library with gcc -print-file-name, which prints
@@ -161,6 +172,15 @@ var (
 func findArchives(t *testing.T, pf platform) []string {
 	var paths, missing []string
 	for _, lib := range libraries {
+		if pf.root != "" {
+			p := filepath.Join(pf.root, "usr/lib/aarch64-linux-gnu", lib.archive)
+			if _, err := os.Stat(p); err != nil {
+				missing = append(missing, fmt.Sprintf("%s (Debian package %s:arm64, unpacked into %s)", p, lib.pkg, pf.root))
+				continue
+			}
+			paths = append(paths, p)
+			continue
+		}
 		out, err := exec.Command(pf.cc, "-print-file-name="+lib.archive).Output()
 		p := strings.TrimSpace(string(out))
 		if err == nil && filepath.IsAbs(p) {
@@ -173,7 +193,7 @@ func findArchives(t *testing.T, pf platform) []string {
 				continue
 			}
 		}
-		missing = append(missing, fmt.Sprintf("%s (Debian package %s%s)", lib.archive, lib.pkg, pf.pkgArch))
+		missing = append(missing, fmt.Sprintf("%s (Debian package %s)", lib.archive, lib.pkg))
 	}
 	if _, err := os.Stat(filepath.Join(luaInclude, "lua.h")); err != nil {
 		missing = append(missing, filepath.Join(luaInclude, "lua.h")+" (Debian package liblua5.4-dev)")
@@ -286,7 +306,13 @@ func prepare(t *testing.T, p platform) (rivetFlag, work, obj string, archives []
 	}
 	work = t.TempDir()
 	obj = filepath.Join(work, "reallibs.o")
-	compile := append(append([]string{}, cflags...), "-c", src, "-o", obj)
+	compile := append([]string{}, cflags...)
+	if p.root != "" {
+		// The arch-specific headers (lua5.4-deb-multiarch.h, openssl's
+		// configuration.h) of the unpacked packages.
+		compile = append(compile, "-I"+filepath.Join(p.root, "usr/include/aarch64-linux-gnu"))
+	}
+	compile = append(compile, "-c", src, "-o", obj)
 	if _, stderr, _, err := command(work, p.cc, compile...); err != nil {
 		t.Fatalf("compile failed: %v\n$ %s\n%s\n(missing headers? %s)", err, shellLine(p.cc, compile), stderr, toolchainHint)
 	}
