@@ -184,6 +184,9 @@ func (l *Linker) createSynthetics() {
 			sy.versym.size = uint64(len(sy.dynSyms)+1) * 2
 		}
 		l.buildDynamic()
+		// At least the empty name: .dynsym and .dynamic link to it
+		// (readelf warns about a link to section 0 otherwise).
+		sy.dynstrB.add("")
 		sy.dynstr.size = uint64(len(sy.dynstrB.buf))
 		end()
 	}
