@@ -134,6 +134,15 @@ func (e *env) linkBoth(t *testing.T, dir string, c rivettest.Compiler, m mode, o
 			t.Errorf("%s printed %q, want %q", p, got, want)
 		}
 	}
+	// readelf finds nothing to complain about (thunk symbols' sections,
+	// segments around the gap).
+	re := exec.Command(e.tgt.Readelf, "-a", "-W", "prog.rivet")
+	re.Dir = dir
+	var stderr bytes.Buffer
+	re.Stderr = &stderr
+	if err := re.Run(); err != nil || stderr.Len() > 0 {
+		t.Errorf("readelf -a prog.rivet: %v\n%s", err, stderr.String())
+	}
 	sm := statsThunks.FindStringSubmatch(stats)
 	if sm == nil {
 		t.Fatalf("rivet --stats printed no thunk count:\n%s", stats)
