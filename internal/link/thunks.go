@@ -29,7 +29,8 @@ type thunker interface {
 	// NeedsLandingPad: a thunk's indirect branch cannot land on the
 	// instruction target starts with (nil: unknown).
 	NeedsLandingPad(target []byte) bool
-	// WritePad writes the landing pad at address at that goes to dest.
+	// WritePad writes the landing pad at address at that goes to dest; if
+	// dest is out of reach it writes a trap instead and says so.
 	WritePad(buf []byte, at, dest uint64) error
 	// PadName is the local symbol naming a landing pad of target.
 	PadName(target string) string
@@ -102,9 +103,6 @@ func (l *Linker) placeThunks() {
 			}
 		}
 		nslots += len(o.slots)
-		// Long thunks' literals must be 8-aligned in memory, not only
-		// within the section.
-		o.shdr.Addralign = max(o.shdr.Addralign, 8)
 	}
 	if nslots == 0 {
 		return
@@ -144,6 +142,15 @@ func (l *Linker) placeThunks() {
 		if pass >= thunk.MaxPasses {
 			l.errorf("range extension thunks: no fixed point after %d passes of layout and thunk creation", pass)
 			return
+		}
+		// Long thunks' literals must be 8-aligned in memory, not only
+		// within the section (set before the layout that places them).
+		for _, o := range l.outSecs {
+			for _, sp := range o.slots {
+				if sp.slot.Size() > 0 {
+					o.shdr.Addralign = max(o.shdr.Addralign, 8)
+				}
+			}
 		}
 		l.layout()
 		if len(l.errs) > 0 {
@@ -396,9 +403,11 @@ func (l *Linker) writeThunks(buf []byte, rw *relocWriter) {
 				th.WriteThunk(buf[base+t.Off:], t.Addr(), t.Dest, t.Long, l.thunks.Cfg.PIC)
 			}
 			for _, pd := range sp.slot.Pads {
-				if err := th.WritePad(buf[base+pd.Off:], pd.Addr(), pd.Dest); err != nil {
-					rw.errorf("BTI landing pad at 0x%x: %v", pd.Addr(), err)
-				}
+				// The final pass checked every pad a branch uses against
+				// its target's address; a pad no branch uses any more
+				// may be out of reach: it gets a trap instead.
+				dest := l.branchDest(l.sym(SymID(pd.Key.Sym)), pd.Key.Addend)
+				_ = th.WritePad(buf[base+pd.Off:], pd.Addr(), dest)
 			}
 		}
 	}

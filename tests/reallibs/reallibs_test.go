@@ -20,7 +20,7 @@
 //
 // TestRealLibsAArch64 (and the AArch64 determinism test) do the same with
 // Debian's arm64 archives (the -dev packages unpacked by make toolchain into
-// /opt/rivet-testlibs/arm64, or $ARM64_LIBS), aarch64-linux-gnu-gcc,
+// ~/.cache/rivet/arm64-libs, or $ARM64_LIBS), aarch64-linux-gnu-gcc,
 // aarch64-linux-gnu-ld.bfd and qemu-aarch64, against the same golden output.
 //
 // The wall time of every link (gcc driver included) is logged with t.Logf;
@@ -158,7 +158,12 @@ var arm64Libs = func() string {
 	if d := os.Getenv("ARM64_LIBS"); d != "" {
 		return d
 	}
-	return "/opt/rivet-testlibs/arm64"
+	cache := os.Getenv("XDG_CACHE_HOME")
+	if cache == "" {
+		home, _ := os.UserHomeDir()
+		cache = filepath.Join(home, ".cache")
+	}
+	return filepath.Join(cache, "rivet", "arm64-libs")
 }()
 
 var (
@@ -306,13 +311,15 @@ func prepare(t *testing.T, p platform) (rivetFlag, work, obj string, archives []
 	}
 	work = t.TempDir()
 	obj = filepath.Join(work, "reallibs.o")
-	compile := append([]string{}, cflags...)
+	var compile []string
 	if p.root != "" {
-		// The arch-specific headers (lua5.4-deb-multiarch.h, openssl's
-		// configuration.h) of the unpacked packages.
-		compile = append(compile, "-I"+filepath.Join(p.root, "usr/include/aarch64-linux-gnu"))
+		// The unpacked packages' headers, arch-specific ones
+		// (lua5.4-deb-multiarch.h, openssl's configuration.h) first,
+		// so that they match the archives' version.
+		compile = append(compile, "-I"+filepath.Join(p.root, "usr/include/aarch64-linux-gnu"),
+			"-I"+filepath.Join(p.root, "usr/include/lua5.4"), "-I"+filepath.Join(p.root, "usr/include"))
 	}
-	compile = append(compile, "-c", src, "-o", obj)
+	compile = append(append(compile, cflags...), "-c", src, "-o", obj)
 	if _, stderr, _, err := command(work, p.cc, compile...); err != nil {
 		t.Fatalf("compile failed: %v\n$ %s\n%s\n(missing headers? %s)", err, shellLine(p.cc, compile), stderr, toolchainHint)
 	}

@@ -600,15 +600,16 @@ func (a *Arch) NeedsLandingPad(target []byte) bool {
 	return true
 }
 
-// WritePad implements link's thunker.
+// WritePad implements link's thunker: bti c; b dest (brk #0 when dest is
+// out of reach: a pad no branch uses any more).
 func (*Arch) WritePad(buf []byte, at, dest uint64) error {
+	elfio.Put32(buf, insnBTIC)
 	b, err := EncodeB(at+4, dest)
 	if err != nil {
-		return err
+		b = 0xd4200000 // brk #0
 	}
-	elfio.Put32(buf, insnBTIC)
 	elfio.Put32(buf[4:], b)
-	return nil
+	return err
 }
 
 // PadName implements link's thunker (lld's name).
