@@ -47,7 +47,7 @@ func TestGOTPairOK(t *testing.T) {
 		}
 		return b
 	}
-	l := &Linker{arch: pairArch{}}
+	l := &Linker{arch: pairArch{}, pairer: pairArch{}}
 	for _, tc := range []struct {
 		name string
 		rs   []elfio.Rela
@@ -72,7 +72,7 @@ func TestGOTPairOK(t *testing.T) {
 	}
 	// The last relocation has no next one.
 	r := elfio.Rela{Offset: 0, Type: 1, Sym: 3}
-	if (&Linker{arch: pairArch{}}).gotPairOK(&Section{relas: rela(r)}, 0, &r) {
+	if (&Linker{arch: pairArch{}, pairer: pairArch{}}).gotPairOK(&Section{relas: rela(r)}, 0, &r) {
 		t.Error("a lone first half was accepted")
 	}
 }

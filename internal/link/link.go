@@ -96,6 +96,7 @@ type Linker struct {
 	// Range extension thunks and erratum veneers (AArch64).
 	thunks     *thunk.Planner
 	patchSites []patchSite
+	pairer     gotPairer    // the arch's, if its GOT relaxation takes two relocations
 	pltTags    []elf.DynTag // DT_AARCH64_BTI_PLT, DT_AARCH64_PAC_PLT
 	tlsAlign   uint64
 	tlsMemsz   uint64
@@ -126,6 +127,7 @@ func New(cfg *options.Config, arch reloc.Arch, stdout, stderr io.Writer) *Linker
 		l.wraps[w] = true
 	}
 	l.syms.add("") // id 0: no symbol
+	l.pairer, _ = arch.(gotPairer)
 	switch cfg.OutputKind {
 	case options.Shared:
 		l.out, l.pic = reloc.OutShared, true

@@ -66,11 +66,10 @@ type gotPairer interface {
 // addend. Both halves ask the same question, so the pair is relaxed
 // together or not at all.
 func (l *Linker) gotPairOK(sec *Section, i int, r *elfio.Rela) bool {
-	gp, ok := l.arch.(gotPairer)
-	if !ok {
-		return true
+	if l.pairer == nil {
+		return true // x86-64: one relocation per relaxable access
 	}
-	partner, next := gp.GOTPair(r.Type)
+	partner, next := l.pairer.GOTPair(r.Type)
 	j, off := i-1, r.Offset-4
 	if next {
 		j, off = i+1, r.Offset+4
